@@ -1,0 +1,300 @@
+//! smtptls: what happens to each partner's mail if old TLS is switched off, read from
+//! Exchange SMTP protocol logs.
+//!
+//! The pipeline, one module per stage:
+//! [`input`] (find files, recognise logs, split large ones) → [`scan`] with [`parse`]
+//! (rows → session facts) → [`session`] → [`collect`] (mergeable aggregates, stitched) →
+//! [`report`] (polars partner table, impact) → writers (terminal, CSV, JSON, Markdown).
+
+pub mod check;
+pub mod collect;
+pub mod input;
+pub mod parse;
+pub mod partner;
+pub mod report;
+pub mod scan;
+pub mod session;
+pub mod tls;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use collect::Partial;
+use input::read::{self, Job};
+use input::Discovery;
+use report::{Impact, Report, Writer};
+use tls::MinTls;
+
+/// Stretch size for splitting large files: big enough to amortise the job, small enough
+/// that one large file still feeds every core.
+pub const STRETCH_BYTES: u64 = 32 << 20;
+
+/// Why a run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no SMTP protocol log found in {0}")]
+    NoInput(String),
+    #[error("{0}: {1}")]
+    Output(String, io::Error),
+    #[error("refusing to write {0}: it is one of the input files")]
+    OutputIsInput(String),
+    #[error("building the report: {0}")]
+    Table(#[from] polars::prelude::PolarsError),
+    #[error("baseline {0}: {1}")]
+    Baseline(String, String),
+    #[error("thread pool: {0}")]
+    Threads(String),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Terminal,
+    Csv,
+    Json,
+    Markdown,
+    Parquet,
+}
+
+/// Where an output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Destination {
+    pub fn parse(s: &str) -> Destination {
+        if s == "-" {
+            Destination::Stdout
+        } else {
+            Destination::File(PathBuf::from(s))
+        }
+    }
+}
+
+/// Everything a run needs, free of any command-line library.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub min_tls: MinTls,
+    pub require_tls: Vec<String>,
+    /// Worker threads; `None` = one per core.
+    pub threads: Option<usize>,
+    pub outputs: Vec<(Format, Destination)>,
+    /// Show a progress bar on stderr (when it is a terminal and the run is long).
+    pub progress: bool,
+    pub fail_on: Vec<Impact>,
+    pub baseline: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn new(paths: Vec<PathBuf>) -> Config {
+        Config {
+            paths,
+            min_tls: MinTls::Tls11,
+            require_tls: Vec::new(),
+            threads: None,
+            outputs: Vec::new(),
+            progress: false,
+            fail_on: Impact::DEFAULT_FAIL_ON.to_vec(),
+            baseline: None,
+        }
+    }
+}
+
+/// A progress bar that appears only when the run lasts more than a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Progress {
+        let bar = (enabled && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} reading logs [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+            if self.started.elapsed() > Duration::from_secs(1)
+                && !self.shown.swap(true, Ordering::Relaxed)
+            {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Reads every file under the configured paths into stitched aggregates.
+pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
+    let discovery = Discovery::walk(&config.paths);
+    check_outputs(config, &discovery)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+    let partial = pool.install(|| {
+        let files = &discovery.files;
+        let folders = input::folder_ids(files);
+        // Header reads and planning, in parallel too: a tree can hold thousands of files.
+        let planned: Vec<(Vec<Job>, Partial)> = (0..files.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut p = Partial::default();
+                let jobs = read::plan_file(&files[i], i as u32, folders[i], STRETCH_BYTES, &mut p);
+                (jobs, p)
+            })
+            .collect();
+        let mut head = Partial::default();
+        let mut jobs = Vec::new();
+        for (j, p) in planned {
+            jobs.extend(j);
+            head.merge(p);
+        }
+        let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
+        let progress = Progress::new(config.progress, total);
+        let read = jobs
+            .par_iter()
+            .fold(Partial::default, |mut p, job| {
+                read::run(job, files, &mut p, &|n| progress.inc(n));
+                p
+            })
+            .reduce(Partial::default, |mut a, b| {
+                a.merge(b);
+                a
+            });
+        progress.finish();
+        head.merge(read);
+        head.stitch();
+        head
+    });
+    let mut partial = partial;
+    for e in &discovery.errors {
+        partial.stats.files_unreadable += 1;
+        partial.warnings.push((u32::MAX, e.clone()));
+    }
+    Ok((partial, discovery))
+}
+
+/// Refuses outputs that would overwrite an input file.
+fn check_outputs(config: &Config, discovery: &Discovery) -> Result<(), Error> {
+    for (_, dest) in &config.outputs {
+        if let Destination::File(path) = dest {
+            let resolved = path.canonicalize().ok().or_else(|| {
+                let parent = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                Some(parent.canonicalize().ok()?.join(path.file_name()?))
+            });
+            if resolved.is_some_and(|r| discovery.input_paths.contains(&r)) {
+                return Err(Error::OutputIsInput(path.display().to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The whole analysis: files → report. Fails when no protocol log was found.
+pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
+    let (partial, discovery) = collect(config)?;
+    if partial.stats.files_read == 0 {
+        let paths: Vec<_> = config
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(Error::NoInput(paths.join(", ")));
+    }
+    let mut report = report::build(
+        &partial,
+        &discovery.files,
+        config.min_tls,
+        &config.require_tls,
+    )?;
+    report.fail_on = config.fail_on.clone();
+    if let Some(path) = &config.baseline {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+        let baseline: report::json::JsonReport = serde_json::from_str(&text)
+            .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+        report.diff = Some(check::diff(&baseline, &report));
+    }
+    Ok((report, partial))
+}
+
+/// Writes every configured output.
+pub fn write_outputs(config: &Config, report: &Report, partial: &Partial) -> Result<(), Error> {
+    for (format, dest) in &config.outputs {
+        let name = match dest {
+            Destination::Stdout => "<stdout>".to_string(),
+            Destination::File(p) => p.display().to_string(),
+        };
+        if *format == Format::Parquet {
+            let Destination::File(path) = dest else {
+                return Err(Error::Output(
+                    name,
+                    io::Error::other("Parquet needs a file name"),
+                ));
+            };
+            report::frame::write_parquet(report::aggregate_rows(partial), path)?;
+            continue;
+        }
+        let writer: Box<dyn Writer> = match format {
+            Format::Terminal => Box::new(report::terminal::TerminalWriter::default()),
+            Format::Csv => Box::new(report::csv::CsvWriter),
+            Format::Json => Box::new(report::json::JsonWriter),
+            Format::Markdown => Box::new(report::markdown::MarkdownWriter),
+            Format::Parquet => continue,
+        };
+        let result = match dest {
+            Destination::Stdout => {
+                let stdout = io::stdout();
+                let mut lock = stdout.lock();
+                writer.write(report, &mut lock).and_then(|_| lock.flush())
+            }
+            Destination::File(p) => File::create(p).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                writer.write(report, &mut w)?;
+                w.flush()
+            }),
+        };
+        match result {
+            // A closed pipe (`| head`) is not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(e) => return Err(Error::Output(name, e)),
+            Ok(()) => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! The row grammar: one log line → its comma-separated fields, with Exchange's quoting
+//! (a field is quoted only when it holds `,` or `"`; an inner `"` is doubled).
+//!
+//! Fields borrow from the line; only a field with doubled quotes is copied, to undo the
+//! doubling. The parser prefers *a* parse over *no* parse: an unterminated quote takes
+//! the rest of the line, a stray quote is kept as text, and the damage is reported
+//! alongside the fields so the caller can both count it and use what is there.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+use nom::IResult;
+
+/// The most fields we keep; Exchange writes 9. Extra fields are counted, not stored.
+pub const MAX_FIELDS: usize = 16;
+
+/// A field's value and what was wrong with it, if anything.
+pub type FieldValue<'a> = (Cow<'a, [u8]>, Option<RowDamage>);
+
+/// What was wrong with a row that still parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowDamage {
+    /// A quoted field never closed: the rest of the line became its value.
+    UnterminatedQuote,
+    /// A `"` inside a quoted field was neither doubled nor followed by `,`.
+    StrayQuote,
+}
+
+/// The fields of one row.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    slots: [Cow<'a, [u8]>; MAX_FIELDS],
+    /// How many fields the line had (may exceed `MAX_FIELDS`).
+    pub count: usize,
+    pub damage: Option<RowDamage>,
+}
+
+impl Default for Fields<'_> {
+    fn default() -> Self {
+        Fields {
+            slots: std::array::from_fn(|_| Cow::Borrowed(&b""[..])),
+            count: 0,
+            damage: None,
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// Field `i`, or empty when the line was short.
+    pub fn get(&self, i: usize) -> &[u8] {
+        if i < self.count.min(MAX_FIELDS) {
+            &self.slots[i]
+        } else {
+            b""
+        }
+    }
+}
+
+/// One unquoted field: everything up to the next `,` (or the end of the line).
+pub fn bare_field(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    let end = memchr(b',', input).unwrap_or(input.len());
+    Ok((&input[end..], &input[..end]))
+}
+
+/// One quoted field, opening quote included: `"a,""b"""` → `a,"b"`.
+///
+/// Returns the value and any damage found; never fails once the opening quote is seen.
+pub fn quoted_field(input: &[u8]) -> IResult<&[u8], FieldValue<'_>> {
+    let (body, _) = nom::bytes::complete::tag(&b"\""[..])(input)?;
+    let mut owned: Option<Vec<u8>> = None;
+    let mut damage = None;
+    let mut pos = 0;
+    loop {
+        let Some(q) = memchr(b'"', &body[pos..]).map(|q| pos + q) else {
+            // Unterminated: the rest of the line is the value.
+            damage = Some(RowDamage::UnterminatedQuote);
+            let value = match owned {
+                Some(mut v) => {
+                    v.extend_from_slice(&body[pos..]);
+                    Cow::Owned(v)
+                }
+                None => Cow::Borrowed(body),
+            };
+            return Ok((&body[body.len()..], (value, damage)));
+        };
+        match body.get(q + 1) {
+            Some(b'"') => {
+                // A doubled quote: one literal `"`.
+                let v = owned.get_or_insert_with(Vec::new);
+                v.extend_from_slice(&body[pos..=q]);
+                pos = q + 2;
+            }
+            None | Some(b',') => {
+                let value = match owned {
+                    Some(mut v) => {
+                        v.extend_from_slice(&body[pos..q]);
+                        Cow::Owned(v)
+                    }
+                    None => Cow::Borrowed(&body[..q]),
+                };
+                return Ok((&body[q + 1..], (value, damage)));
+            }
+            Some(_) => {
+                // A lone quote followed by text: keep it as text.
+                damage = Some(RowDamage::StrayQuote);
+                let v = owned.get_or_insert_with(Vec::new);
+                v.extend_from_slice(&body[pos..=q]);
+                pos = q + 1;
+            }
+        }
+    }
+}
+
+/// One field, quoted or not.
+pub fn field(input: &[u8]) -> IResult<&[u8], FieldValue<'_>> {
+    if input.first() == Some(&b'"') {
+        quoted_field(input)
+    } else {
+        let (rest, v) = bare_field(input)?;
+        Ok((rest, (Cow::Borrowed(v), None)))
+    }
+}
+
+/// A whole row (a line without its line ending) into `out`.
+pub fn row<'a>(line: &'a [u8], out: &mut Fields<'a>) {
+    out.count = 0;
+    out.damage = None;
+    let mut input = line;
+    loop {
+        // `field` cannot fail: an empty input is an empty bare field.
+        let (rest, (value, damage)) = match field(input) {
+            Ok(ok) => ok,
+            Err(_) => (&input[input.len()..], (Cow::Borrowed(input), None)),
+        };
+        if out.count < MAX_FIELDS {
+            out.slots[out.count] = value;
+        }
+        out.count += 1;
+        if damage.is_some() && out.damage.is_none() {
+            out.damage = damage;
+        }
+        match rest.first() {
+            Some(b',') => input = &rest[1..],
+            _ => break,
+        }
+    }
+}
+
+/// Quotes a field the way Exchange does: only when it holds `,` or `"`.
+///
+/// Used by tests (a quoted row parses back to its fields) and by the corpus tools.
+pub fn quote_field(value: &[u8], out: &mut Vec<u8>) {
+    if memchr2(b',', b'"', value).is_some() {
+        out.push(b'"');
+        for &b in value {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(line: &[u8]) -> (Vec<Vec<u8>>, Option<RowDamage>) {
+        let mut f = Fields::default();
+        row(line, &mut f);
+        ((0..f.count).map(|i| f.get(i).to_vec()).collect(), f.damage)
+    }
+
+    #[test]
+    fn bare_field_stops_at_comma() {
+        assert_eq!(bare_field(b"abc,def"), Ok((&b",def"[..], &b"abc"[..])));
+        assert_eq!(bare_field(b""), Ok((&b""[..], &b""[..])));
+    }
+
+    #[test]
+    fn quoted_field_undoubles_quotes() {
+        let (rest, (v, d)) = quoted_field(b"\"a,\"\"b\"\"\",x").unwrap();
+        assert_eq!(&*v, b"a,\"b\"");
+        assert_eq!(rest, b",x");
+        assert_eq!(d, None);
+    }
+
+    #[test]
+    fn quoted_field_borrows_without_doubled_quotes() {
+        let (rest, (v, _)) = quoted_field(b"\"a, b\"").unwrap();
+        assert!(matches!(v, Cow::Borrowed(b"a, b")));
+        assert_eq!(rest, b"");
+    }
+
+    #[test]
+    fn quoted_field_unterminated_takes_rest() {
+        let (rest, (v, d)) = quoted_field(b"\"abc, def").unwrap();
+        assert_eq!(&*v, b"abc, def");
+        assert_eq!(rest, b"");
+        assert_eq!(d, Some(RowDamage::UnterminatedQuote));
+    }
+
+    #[test]
+    fn quoted_field_stray_quote_kept() {
+        let (rest, (v, d)) = quoted_field(b"\"ab\"c\",x").unwrap();
+        assert_eq!(&*v, b"ab\"c");
+        assert_eq!(rest, b",x");
+        assert_eq!(d, Some(RowDamage::StrayQuote));
+    }
+
+    #[test]
+    fn quoted_field_needs_opening_quote() {
+        assert!(quoted_field(b"abc").is_err());
+    }
+
+    #[test]
+    fn row_with_tls_line() {
+        let line = b"2023-01-11T16:00:01.010Z,SRV\\Default Frontend SRV,123453EC62278461,7,10.10.10.10:25,95.10.20.33:56026,*,,\"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA_256 with strength 0 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits\"";
+        let (f, d) = fields(line);
+        assert_eq!(f.len(), 9);
+        assert_eq!(d, None);
+        assert_eq!(f[2], b"123453EC62278461");
+        assert_eq!(f[7], b"");
+        assert!(f[8].starts_with(b"TLS protocol SP_PROT_TLS1_2_SERVER"));
+        assert!(f[8].ends_with(b"256 bits"));
+    }
+
+    #[test]
+    fn row_with_quoted_connector_and_trailing_empty() {
+        let (f, _) = fields("t,\"EX02\\Empfang, Größe\",AB,0,a,b,+,,".as_bytes());
+        assert_eq!(f.len(), 9);
+        assert_eq!(f[1], "EX02\\Empfang, Größe".as_bytes());
+        assert_eq!(f[8], b"");
+    }
+
+    #[test]
+    fn row_counts_extra_fields() {
+        let mut f = Fields::default();
+        let line = vec![b','; 20];
+        row(&line, &mut f);
+        assert_eq!(f.count, 21);
+        assert_eq!(f.get(20), b"");
+    }
+
+    #[test]
+    fn quote_field_round_trip() {
+        let mut out = Vec::new();
+        quote_field(b"a,\"b\"", &mut out);
+        assert_eq!(out, b"\"a,\"\"b\"\"\"");
+        let mut plain = Vec::new();
+        quote_field(b"plain", &mut plain);
+        assert_eq!(plain, b"plain");
+    }
+}

@@ -1,0 +1,177 @@
+//! The `date-time` column: `yyyy-MM-ddTHH:mm:ss.fffZ`, always UTC, to milliseconds since
+//! the Unix epoch.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nom::bytes::complete::{tag, take_while_m_n};
+use nom::combinator::{map, opt};
+use nom::IResult;
+use nom::Parser;
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type Millis = i64;
+
+fn digits(n: usize) -> impl Fn(&[u8]) -> IResult<&[u8], u32> {
+    move |i| {
+        map(
+            take_while_m_n(n, n, |c: u8| c.is_ascii_digit()),
+            |d: &[u8]| {
+                d.iter()
+                    .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'))
+            },
+        )
+        .parse(i)
+    }
+}
+
+/// `.fff` (1–9 digits), as milliseconds.
+pub fn fraction(input: &[u8]) -> IResult<&[u8], u32> {
+    let (rest, (_, d)) = (
+        tag(&b"."[..]),
+        take_while_m_n(1, 9, |c: u8| c.is_ascii_digit()),
+    )
+        .parse(input)?;
+    let mut ms = 0u32;
+    for k in 0..3 {
+        ms = ms * 10 + d.get(k).map_or(0, |c| u32::from(c - b'0'));
+    }
+    Ok((rest, ms))
+}
+
+/// The whole timestamp; the `Z` is optional (some copies lose it), the value is UTC.
+pub fn timestamp(input: &[u8]) -> IResult<&[u8], Millis> {
+    let (rest, (y, _, mo, _, d, _, h, _, mi, _, s, ms, _)) = (
+        digits(4),
+        tag(&b"-"[..]),
+        digits(2),
+        tag(&b"-"[..]),
+        digits(2),
+        tag(&b"T"[..]),
+        digits(2),
+        tag(&b":"[..]),
+        digits(2),
+        tag(&b":"[..]),
+        digits(2),
+        opt(fraction),
+        opt(tag(&b"Z"[..])),
+    )
+        .parse(input)?;
+    let dt = NaiveDate::from_ymd_opt(y as i32, mo, d)
+        .and_then(|date| date.and_hms_milli_opt(h, mi, s, ms.unwrap_or(0)));
+    match dt {
+        Some(dt) => Ok((rest, dt.and_utc().timestamp_millis())),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Verify,
+        ))),
+    }
+}
+
+/// ISO 8601 UTC with milliseconds, the form Exchange writes.
+pub fn format_millis(ms: Millis) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The day (`yyyy-MM-dd`) of a timestamp, counted in days since the epoch.
+pub fn day_of(ms: Millis) -> i32 {
+    ms.div_euclid(86_400_000) as i32
+}
+
+/// Parses timestamps of consecutive rows cheaply: rows of a file share the minute far more
+/// often than not, so the calendar arithmetic is done once per minute.
+#[derive(Default)]
+pub struct Clock {
+    minute: [u8; 16],
+    base: Millis,
+    valid: bool,
+}
+
+impl Clock {
+    /// Same answer as [`timestamp`] on the whole field (which must be entirely consumed).
+    pub fn parse(&mut self, field: &[u8]) -> Option<Millis> {
+        if field.len() == 24 && field[23] == b'Z' && field[16] == b':' && field[19] == b'.' {
+            if self.valid && field[..16] == self.minute {
+                let s = &field[17..19];
+                let f = &field[20..23];
+                if s.iter().chain(f).all(u8::is_ascii_digit) {
+                    let sec = i64::from((s[0] - b'0') * 10 + (s[1] - b'0'));
+                    if sec < 60 {
+                        let ms = f.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0'));
+                        return Some(self.base + sec * 1000 + ms);
+                    }
+                }
+            }
+            let (rest, t) = timestamp(field).ok()?;
+            if !rest.is_empty() {
+                return None;
+            }
+            self.minute.copy_from_slice(&field[..16]);
+            // Floor to the minute: the cached base excludes seconds and millis.
+            self.base = t - t.rem_euclid(60_000);
+            self.valid = true;
+            return Some(t);
+        }
+        match timestamp(field) {
+            Ok((b"", t)) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_exchange_form() {
+        let (rest, t) = timestamp(b"2026-11-25T14:00:01.234Z").unwrap();
+        assert_eq!(rest, b"");
+        assert_eq!(format_millis(t), "2026-11-25T14:00:01.234Z");
+    }
+
+    #[test]
+    fn timestamp_leaves_remaining_input() {
+        let (rest, _) = timestamp(b"2026-11-25T14:00:01.234Z,x").unwrap();
+        assert_eq!(rest, b",x");
+    }
+
+    #[test]
+    fn timestamp_without_fraction_or_z() {
+        let (_, t) = timestamp(b"2026-11-25T14:00:01").unwrap();
+        assert_eq!(format_millis(t), "2026-11-25T14:00:01.000Z");
+    }
+
+    #[test]
+    fn timestamp_rejects_impossible_dates_and_placeholders() {
+        assert!(timestamp(b"2026-02-30T14:00:01.234Z").is_err());
+        assert!(timestamp(b"Date/Time.ConnectorId").is_err());
+        assert!(timestamp(b"2026-11-25T25:00:01.234Z").is_err());
+    }
+
+    #[test]
+    fn fraction_to_millis() {
+        assert_eq!(fraction(b".5Z"), Ok((&b"Z"[..], 500)));
+        assert_eq!(fraction(b".1234567"), Ok((&b""[..], 123)));
+    }
+
+    #[test]
+    fn clock_agrees_with_timestamp() {
+        let mut c = Clock::default();
+        for s in [
+            "2026-11-25T14:00:01.234Z",
+            "2026-11-25T14:00:59.999Z",
+            "2026-11-25T14:01:00.000Z",
+            "2026-11-25T14:01:07.020Z",
+            "2026-11-26T00:00:00.001Z",
+        ] {
+            assert_eq!(
+                c.parse(s.as_bytes()),
+                Some(timestamp(s.as_bytes()).unwrap().1),
+                "{s}"
+            );
+        }
+        assert_eq!(c.parse(b"2026-11-26T00:00:6x.001Z"), None);
+        assert_eq!(c.parse(b"garbage"), None);
+    }
+}

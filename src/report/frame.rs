@@ -1,0 +1,268 @@
+//! The only polars code: the aggregate cells as a table, and the partner table computed
+//! from it (group-by per direction and partner, outcome sums, impact class, ordering).
+//! It never sees a row of a log: its input is the compact aggregate, so its cost does not
+//! grow with the size of the logs.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::collect::{Cell, Counts};
+use crate::parse::time::format_millis;
+use crate::partner::Direction;
+use crate::report::{Impact, PartnerRow, Versions};
+use crate::tls::{MinTls, TlsOutcome};
+
+/// The aggregate cells, column by column, with direction and partner resolved.
+#[derive(Default)]
+pub struct FlatRows {
+    direction: Vec<&'static str>,
+    partner: Vec<String>,
+    remote: Vec<Option<String>>,
+    host: Vec<Option<String>>,
+    outcome: Vec<String>,
+    rank: Vec<Option<i32>>,
+    cipher: Vec<Option<String>>,
+    day: Vec<Option<i32>>,
+    sessions: Vec<u64>,
+    messages: Vec<u64>,
+    weak: Vec<u64>,
+    first: Vec<Option<i64>>,
+    last: Vec<Option<i64>>,
+}
+
+impl FlatRows {
+    pub fn push(
+        &mut self,
+        direction: Direction,
+        partner: &str,
+        remote: &str,
+        cell: &Cell,
+        counts: &Counts,
+    ) {
+        self.direction.push(direction.as_str());
+        self.partner.push(partner.to_string());
+        self.remote
+            .push(Some(remote.to_string()).filter(|r| !r.is_empty()));
+        self.host
+            .push(cell.peer.host.as_deref().map(str::to_string));
+        self.outcome.push(cell.outcome.column().to_string());
+        let (rank, cipher) = match &cell.outcome {
+            TlsOutcome::Negotiated(p, c) => (p.rank().map(i32::from), Some(c.label())),
+            _ => (None, None),
+        };
+        self.rank.push(rank);
+        self.cipher.push(cipher);
+        self.day.push(cell.day);
+        self.sessions.push(counts.sessions);
+        self.messages.push(counts.messages);
+        self.weak.push(counts.weak);
+        self.first.push(counts.first);
+        self.last.push(counts.last);
+    }
+
+    /// The cells as a polars frame.
+    pub fn into_frame(self) -> PolarsResult<DataFrame> {
+        df!(
+            "direction" => self.direction,
+            "partner" => self.partner,
+            "remote" => self.remote,
+            "host" => self.host,
+            "outcome" => self.outcome,
+            "rank" => self.rank,
+            "cipher" => self.cipher,
+            "day" => self.day,
+            "sessions" => self.sessions,
+            "messages" => self.messages,
+            "weak" => self.weak,
+            "first" => self.first,
+            "last" => self.last,
+        )
+    }
+}
+
+fn min_rank(min: MinTls) -> i32 {
+    match min {
+        MinTls::Tls11 => 3,
+        MinTls::Tls12 => 4,
+        MinTls::Tls13 => 5,
+    }
+}
+
+fn sessions_where(pred: Expr) -> Expr {
+    col("sessions").filter(pred).sum()
+}
+
+/// The impact class, as an expression over the aggregated counts.
+fn impact_expr() -> Expr {
+    let (ok, old) = (col("tls_allowed"), col("tls_refused"));
+    let class = when(old.clone().gt(lit(0)).and(ok.clone().eq(lit(0))))
+        .then(lit(Impact::FallsBackToCleartext.as_str()))
+        .when(old.gt(lit(0)))
+        .then(lit(Impact::PartiallyAffected.as_str()))
+        .when(ok.clone().eq(lit(0)).and(col("tls_failed").gt(lit(0))))
+        .then(lit(Impact::TlsFailing.as_str()))
+        .when(ok.clone().eq(lit(0)).and(col("tls_unknown").gt(lit(0))))
+        .then(lit(Impact::Unknown.as_str()))
+        .when(ok.eq(lit(0)))
+        .then(lit(Impact::CleartextOnly.as_str()))
+        .otherwise(lit(Impact::Unaffected.as_str()));
+    // TLS-required partners that would be affected queue instead of falling back.
+    when(
+        col("required").and(
+            class
+                .clone()
+                .eq(lit(Impact::FallsBackToCleartext.as_str()))
+                .or(class.clone().eq(lit(Impact::PartiallyAffected.as_str()))),
+        ),
+    )
+    .then(lit(Impact::MailStops.as_str()))
+    .otherwise(class)
+}
+
+fn severity_expr() -> Expr {
+    let is = |i: usize| col("impact").eq(lit(Impact::ALL[i].as_str()));
+    when(is(0))
+        .then(lit(0i32))
+        .when(is(1))
+        .then(lit(1i32))
+        .when(is(2))
+        .then(lit(2i32))
+        .when(is(3))
+        .then(lit(3i32))
+        .when(is(4))
+        .then(lit(4i32))
+        .when(is(5))
+        .then(lit(5i32))
+        .otherwise(lit(6i32))
+}
+
+/// Group the cells per (direction, partner), classify, and order worst first.
+pub fn partner_frame(
+    cells: DataFrame,
+    required: &BTreeSet<(String, String)>,
+    min: MinTls,
+) -> PolarsResult<DataFrame> {
+    let (req_dir, req_partner): (Vec<String>, Vec<String>) = required.iter().cloned().unzip();
+    let required = df!(
+        "direction" => req_dir,
+        "partner" => req_partner,
+        "required" => vec![true; required.len()],
+    )?;
+    let mut aggs = vec![
+        col("sessions").sum().alias("sessions"),
+        col("messages").sum().alias("messages"),
+        col("weak").sum().alias("weak_cipher"),
+        col("remote").drop_nulls().n_unique().alias("hosts"),
+        col("first").min().alias("first"),
+        col("last").max().alias("last"),
+        sessions_where(col("rank").gt_eq(lit(min_rank(min)))).alias("tls_allowed"),
+        sessions_where(col("rank").lt(lit(min_rank(min)))).alias("tls_refused"),
+    ];
+    for c in Versions::COLUMNS {
+        aggs.push(sessions_where(col("outcome").eq(lit(c))).alias(c));
+    }
+    cells
+        .lazy()
+        .group_by([col("direction"), col("partner")])
+        .agg(aggs)
+        .join(
+            required.lazy(),
+            [col("direction"), col("partner")],
+            [col("direction"), col("partner")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("required").fill_null(lit(false)))
+        .with_column(impact_expr().alias("impact"))
+        .with_column(severity_expr().alias("severity"))
+        .sort_by_exprs(
+            [
+                col("severity"),
+                col("sessions"),
+                col("direction"),
+                col("partner"),
+            ],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([false, true, false, false])
+                .with_maintain_order(true),
+        )
+        .collect()
+}
+
+fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
+    let s = df.column(name)?.cast(&DataType::UInt64)?;
+    let ca = s.u64()?;
+    Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or(0)).collect())
+}
+
+fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
+    let ca = df.column(name)?.str()?;
+    Ok((0..ca.len())
+        .map(|i| ca.get(i).unwrap_or("").to_string())
+        .collect())
+}
+
+fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    let s = df.column(name)?.cast(&DataType::Int64)?;
+    let ca = s.i64()?;
+    Ok((0..ca.len())
+        .map(|i| ca.get(i).map(format_millis))
+        .collect())
+}
+
+/// The partner rows, worst first (strings other than the names are filled in by the
+/// caller).
+pub fn partner_table(
+    flat: FlatRows,
+    required: &BTreeSet<(String, String)>,
+    min: MinTls,
+) -> Result<Vec<PartnerRow>, crate::Error> {
+    let df = partner_frame(flat.into_frame()?, required, min)?;
+    let direction = strs(&df, "direction")?;
+    let partner = strs(&df, "partner")?;
+    let impact = strs(&df, "impact")?;
+    let sessions = u64s(&df, "sessions")?;
+    let messages = u64s(&df, "messages")?;
+    let weak = u64s(&df, "weak_cipher")?;
+    let hosts = u64s(&df, "hosts")?;
+    let first = times(&df, "first")?;
+    let last = times(&df, "last")?;
+    let cols: Vec<Vec<u64>> = Versions::COLUMNS
+        .iter()
+        .map(|c| u64s(&df, c))
+        .collect::<PolarsResult<_>>()?;
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let mut versions = Versions::default();
+        for (c, values) in Versions::COLUMNS.iter().zip(&cols) {
+            *versions.slot(c) = values[i];
+        }
+        rows.push(PartnerRow {
+            direction: direction[i].clone(),
+            partner: partner[i].clone(),
+            impact: Impact::parse(&impact[i]).unwrap_or(Impact::Unknown),
+            sessions: sessions[i],
+            messages: messages[i],
+            versions,
+            weak_cipher: weak[i],
+            hosts: hosts[i],
+            example_host: String::new(),
+            mail_domains: Vec::new(),
+            ciphers: Vec::new(),
+            first_seen: first[i].clone(),
+            last_seen: last[i].clone(),
+            affected_hosts: Vec::new(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes the aggregate cells as Parquet, for BI tools and later analysis.
+pub fn write_parquet(flat: FlatRows, path: &Path) -> Result<(), crate::Error> {
+    let mut df = flat.into_frame()?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| crate::Error::Output(path.display().to_string(), e))?;
+    polars_io::parquet::write::ParquetWriter::new(file).finish(&mut df)?;
+    Ok(())
+}

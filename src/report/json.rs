@@ -1,0 +1,59 @@
+//! The machine-readable report (`--json`): the CSV's facts plus the run's totals, the
+//! policy asked and the tool version. Field order is fixed and lists are sorted, so two
+//! runs diff cleanly. `schema` changes only when a field changes meaning or goes away.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::{PartnerRow, Policy, ProblemRow, Report, ServerRow, Writer};
+use crate::check::Diff;
+use crate::collect::Stats;
+
+pub const SCHEMA: u32 = 1;
+
+/// The JSON document, as written and as read back for `--baseline`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JsonReport {
+    pub schema: u32,
+    pub tool: String,
+    pub version: String,
+    pub policy: Policy,
+    pub totals: Stats,
+    pub partners: Vec<PartnerRow>,
+    #[serde(default)]
+    pub servers: Vec<ServerRow>,
+    #[serde(default)]
+    pub problems: Vec<ProblemRow>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Present when the run was compared with a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
+}
+
+impl JsonReport {
+    pub fn from_report(r: &Report) -> JsonReport {
+        JsonReport {
+            schema: SCHEMA,
+            tool: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            policy: r.policy.clone(),
+            totals: r.stats.clone(),
+            partners: r.partners.clone(),
+            servers: r.servers.clone(),
+            problems: r.problems.clone(),
+            warnings: r.warnings.clone(),
+            diff: r.diff.clone(),
+        }
+    }
+}
+
+pub struct JsonWriter;
+
+impl Writer for JsonWriter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &JsonReport::from_report(report))?;
+        writeln!(out)
+    }
+}

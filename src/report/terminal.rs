@@ -1,0 +1,254 @@
+//! The summary a person reads in the terminal: totals, partners at risk first, then the
+//! rest by class, then the organisation's own servers, then what was wrong with the input.
+
+use std::io::{self, Write};
+
+use super::escape::terminal as safe;
+use super::{Impact, PartnerRow, Report, Writer};
+
+pub struct TerminalWriter {
+    /// How many partners of each class that is not at risk to list.
+    pub others_shown: usize,
+}
+
+impl Default for TerminalWriter {
+    fn default() -> Self {
+        TerminalWriter { others_shown: 10 }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::from(" ");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = width[i].saturating_sub(c.chars().count());
+            // Numbers right-aligned, text left-aligned.
+            if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',') {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+            if i + 1 < cells.len() {
+                s.push_str("  ");
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn partner_cells(p: &PartnerRow) -> Vec<String> {
+    vec![
+        p.impact.as_str().to_string(),
+        p.direction.clone(),
+        safe(&p.partner).into_owned(),
+        thousands(p.sessions),
+        thousands(p.hosts),
+        p.versions.summary(),
+        safe(&p.example_host).into_owned(),
+    ]
+}
+
+const PARTNER_HEADER: [&str; 7] = [
+    "impact",
+    "direction",
+    "partner",
+    "sessions",
+    "hosts",
+    "TLS seen",
+    "example host",
+];
+
+impl Writer for TerminalWriter {
+    fn write(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let s = &r.stats;
+        writeln!(
+            out,
+            "smtptls: what happens to your mail if TLS below {} is switched off",
+            r.min_tls.as_str()
+        )?;
+        if !r.policy.require_tls.is_empty() {
+            writeln!(
+                out,
+                "TLS required for: {}",
+                safe(&r.policy.require_tls.join(", "))
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Read {} protocol log files ({:.1} MB), skipped {} other files{}.",
+            thousands(s.files_read),
+            s.bytes as f64 / 1e6,
+            thousands(s.files_skipped),
+            if s.files_unreadable > 0 {
+                format!(", {} unreadable", thousands(s.files_unreadable))
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(
+            out,
+            "{} rows, {} sessions ({} stitched across files, {} missing their first or last rows), {} malformed rows.",
+            thousands(s.rows),
+            thousands(s.sessions),
+            thousands(s.stitched_sessions),
+            thousands(s.partial_sessions),
+            thousands(s.malformed_rows)
+        )?;
+
+        let at_risk: Vec<_> = r.at_risk().collect();
+        writeln!(out)?;
+        if at_risk.is_empty() {
+            writeln!(out, "No partner is at risk.")?;
+        } else {
+            writeln!(
+                out,
+                "PARTNERS AT RISK: {} of {} (sessions affected: {})",
+                at_risk.len(),
+                r.partners.len(),
+                thousands(at_risk.iter().map(|p| p.sessions).sum())
+            )?;
+            let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
+            table(out, &PARTNER_HEADER, &rows)?;
+            for p in at_risk.iter().filter(|p| !p.affected_hosts.is_empty()) {
+                writeln!(
+                    out,
+                    "   {} {}: below TLS {} from {}",
+                    p.direction,
+                    safe(&p.partner),
+                    r.min_tls.as_str(),
+                    safe(&p.affected_hosts.join(", "))
+                )?;
+            }
+        }
+
+        writeln!(out)?;
+        writeln!(out, "PARTNERS BY IMPACT")?;
+        for imp in Impact::ALL {
+            let of: Vec<_> = r.partners.iter().filter(|p| p.impact == imp).collect();
+            if of.is_empty() {
+                continue;
+            }
+            writeln!(
+                out,
+                "  {:<24} {:>6} partners  {:>10} sessions",
+                imp.as_str(),
+                thousands(of.len() as u64),
+                thousands(of.iter().map(|p| p.sessions).sum())
+            )?;
+        }
+        for imp in [Impact::TlsFailing, Impact::Unknown] {
+            let of: Vec<_> = r.partners.iter().filter(|p| p.impact == imp).collect();
+            if of.is_empty() {
+                continue;
+            }
+            writeln!(out)?;
+            let more = of.len().saturating_sub(self.others_shown);
+            writeln!(
+                out,
+                "{}{}",
+                imp.as_str().to_uppercase().replace('_', " "),
+                if more > 0 {
+                    format!(" (top {}, {} more in the CSV)", self.others_shown, more)
+                } else {
+                    String::new()
+                }
+            )?;
+            let rows: Vec<_> = of
+                .iter()
+                .take(self.others_shown)
+                .map(|p| partner_cells(p))
+                .collect();
+            table(out, &PARTNER_HEADER, &rows)?;
+        }
+
+        if !r.servers.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "YOUR SERVERS (sessions in their own logs)")?;
+            let rows: Vec<_> = r
+                .servers
+                .iter()
+                .map(|s| {
+                    vec![
+                        safe(&s.server).into_owned(),
+                        s.log.clone(),
+                        thousands(s.sessions),
+                        s.versions.summary(),
+                    ]
+                })
+                .collect();
+            table(out, &["server", "log", "sessions", "TLS seen"], &rows)?;
+            let internal: Vec<_> = r
+                .partners
+                .iter()
+                .filter(|p| p.direction == "internal")
+                .collect();
+            if !internal.is_empty() {
+                writeln!(out)?;
+                writeln!(out, "INTERNAL HOPS (between your own servers)")?;
+                let rows: Vec<_> = internal.iter().map(|p| partner_cells(p)).collect();
+                table(out, &PARTNER_HEADER, &rows)?;
+            }
+        }
+
+        if !r.problems.is_empty() || !r.warnings.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "INPUT PROBLEMS")?;
+            for w in &r.warnings {
+                writeln!(out, "  {}", safe(w))?;
+            }
+            for p in &r.problems {
+                writeln!(out, "  {}:{}: {}", safe(&p.file), p.line, safe(&p.problem))?;
+            }
+            let shown = r.problems.len() as u64;
+            if s.malformed_rows > shown {
+                writeln!(
+                    out,
+                    "  ... and {} more malformed rows",
+                    thousands(s.malformed_rows - shown)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

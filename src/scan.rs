@@ -1,0 +1,380 @@
+//! Rows → session facts for one stretch of one file (a whole file, a split of a large one,
+//! or the decompressed stream of an archive member).
+//!
+//! A session whose first and last rows are both here is finished and folded into the
+//! partial at once, so memory holds only the sessions still open. Whatever is open when
+//! the stretch ends becomes a fragment for [`Partial::stitch`].
+
+use rustc_hash::FxHashMap;
+
+use crate::collect::{Fragment, FragmentKey, Partial, Problem, PROBLEM_SAMPLES};
+use crate::parse::endpoint::endpoint_address;
+use crate::parse::header::{header_line, Columns, HeaderLine, LogKind};
+use crate::parse::payload::{self, Command};
+use crate::parse::row::{self, Fields, RowDamage};
+use crate::parse::time::Clock;
+use crate::session::{Seen, SessionFacts};
+
+/// Where the stretch sits, and what the file's header said.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub file: u32,
+    pub chunk: u32,
+    pub folder: u32,
+    /// Byte offset of the stretch in its file.
+    pub offset: u64,
+    pub kind: LogKind,
+    pub columns: Columns,
+}
+
+/// Turns lines into session facts.
+pub struct Scanner {
+    origin: Origin,
+    kind: LogKind,
+    columns: Columns,
+    /// `false` after a mid-file header of another log type, until a protocol header.
+    active: bool,
+    sessions: FxHashMap<u64, SessionFacts>,
+    clock: Clock,
+    line: u64,
+    byte: u64,
+    /// Problems sampled so far in this stretch: the first few of each stretch are kept, so
+    /// the samples do not depend on how stretches are grouped onto threads.
+    sampled: usize,
+}
+
+fn hex_session_id(field: &[u8]) -> Option<u64> {
+    if field.is_empty() || field.len() > 16 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in field {
+        let d = (c as char).to_digit(16)?;
+        v = (v << 4) | u64::from(d);
+    }
+    Some(v)
+}
+
+/// A stable id for session ids that are not hex (hand-edited or placeholder logs): kept
+/// apart from hex ids by the top bit. FNV-1a, so the value is the same on every run.
+fn text_session_id(field: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in field {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h | (1 << 63)
+}
+
+fn parse_u32(field: &[u8]) -> Option<u32> {
+    if field.is_empty() || field.len() > 9 || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        field
+            .iter()
+            .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0')),
+    )
+}
+
+fn lossy(bytes: &[u8]) -> Box<str> {
+    String::from_utf8_lossy(bytes).into()
+}
+
+fn domain(bytes: &[u8]) -> Box<str> {
+    crate::collect::normalise_host(&String::from_utf8_lossy(bytes))
+}
+
+impl Scanner {
+    pub fn new(origin: Origin) -> Scanner {
+        Scanner {
+            origin,
+            kind: origin.kind,
+            columns: origin.columns,
+            active: true,
+            sessions: FxHashMap::default(),
+            clock: Clock::default(),
+            line: 0,
+            byte: origin.offset,
+            sampled: 0,
+        }
+    }
+
+    /// Feeds complete lines; returns how many bytes were consumed (up to the last `\n`,
+    /// or everything when `last` says no more bytes follow).
+    pub fn feed(&mut self, bytes: &[u8], last: bool, out: &mut Partial) -> usize {
+        let mut fields = Fields::default();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let (line, next) = match memchr::memchr(b'\n', &bytes[pos..]) {
+                Some(n) => (&bytes[pos..pos + n], pos + n + 1),
+                None if last => (&bytes[pos..], bytes.len()),
+                None => break,
+            };
+            self.line += 1;
+            self.one_line(line, &mut fields, out);
+            self.byte += (next - pos) as u64;
+            pos = next;
+        }
+        pos
+    }
+
+    fn problem(&mut self, out: &mut Partial, what: String) {
+        out.stats.malformed_rows += 1;
+        if self.sampled >= PROBLEM_SAMPLES {
+            return;
+        }
+        self.sampled += 1;
+        out.problems.push(Problem {
+            file: self.origin.file,
+            chunk: self.origin.chunk,
+            line: self.line,
+            byte: self.byte,
+            what,
+        });
+    }
+
+    fn one_line<'a>(&mut self, line: &'a [u8], fields: &mut Fields<'a>, out: &mut Partial) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // The BOM of the first line is stripped once, by the reader; a BOM here means a
+        // file was appended to another, with its header.
+        let line = crate::parse::header::strip_bom(line);
+        if line.is_empty() {
+            return;
+        }
+        if line[0] == b'#' {
+            match header_line(line) {
+                Ok((_, HeaderLine::LogType(Some(kind)))) => {
+                    self.kind = kind;
+                    self.active = true;
+                }
+                Ok((_, HeaderLine::LogType(None))) => self.active = false,
+                Ok((_, HeaderLine::Fields(c))) => self.columns = c,
+                _ => {}
+            }
+            return;
+        }
+        if !self.active {
+            return;
+        }
+        out.stats.rows += 1;
+        row::row(line, fields);
+        let c = self.columns;
+        let mut damage: Option<String> = match fields.damage {
+            Some(RowDamage::UnterminatedQuote) => Some("unterminated quote".into()),
+            Some(RowDamage::StrayQuote) => Some("stray quote inside a quoted field".into()),
+            None => None,
+        };
+        if fields.count != c.width && damage.is_none() {
+            damage = Some(format!("{} fields, expected {}", fields.count, c.width));
+        }
+        let sid_field = fields.get(c.session);
+        let session = match hex_session_id(sid_field) {
+            Some(id) => id,
+            None if sid_field.is_empty() => {
+                self.problem(out, damage.unwrap_or_else(|| "no session-id".into()));
+                return;
+            }
+            None => {
+                damage.get_or_insert_with(|| "session-id is not hexadecimal".into());
+                text_session_id(sid_field)
+            }
+        };
+        let time = self.clock.parse(fields.get(c.date_time));
+        if time.is_none() {
+            damage.get_or_insert_with(|| "bad date-time".into());
+        }
+        let seq_field = parse_u32(fields.get(c.sequence));
+        if seq_field.is_none() {
+            damage.get_or_insert_with(|| "bad sequence-number".into());
+        }
+        let event = match fields.get(c.event) {
+            [e @ (b'+' | b'-' | b'<' | b'>' | b'*')] => *e,
+            _ => {
+                damage.get_or_insert_with(|| "unknown event".into());
+                0
+            }
+        };
+        if let Some(what) = damage {
+            self.problem(out, what);
+        }
+
+        let kind = self.kind;
+        let facts = self.sessions.entry(session).or_default();
+        // Rows without a usable sequence number sort after what came before them.
+        let seq = seq_field.unwrap_or_else(|| facts.last_hello_seq.unwrap_or(0));
+        if let Some(t) = time {
+            facts.first = Some(facts.first.map_or(t, |f| f.min(t)));
+            facts.last = Some(facts.last.map_or(t, |l| l.max(t)));
+        }
+        if seq_field == Some(0) {
+            facts.started = true;
+        }
+        if facts.remote.is_none() {
+            if let Some(a) = endpoint_address(fields.get(c.remote)) {
+                facts.remote = Some(Seen { seq, value: a });
+            }
+        }
+        if facts.local.is_none() {
+            if let Some(a) = endpoint_address(fields.get(c.local)) {
+                facts.local = Some(Seen { seq, value: a });
+            }
+        }
+        if facts.connector.is_none() {
+            let connector = fields.get(c.connector);
+            if !connector.is_empty() {
+                facts.connector = Some(Seen {
+                    seq,
+                    value: lossy(connector),
+                });
+                if kind == LogKind::Receive {
+                    if let Some(bs) = memchr::memchr(b'\\', connector) {
+                        facts.server = Some(Seen {
+                            seq,
+                            value: lossy(&connector[..bs]),
+                        });
+                    }
+                }
+            }
+        }
+
+        let (client, server) = match kind {
+            LogKind::Receive => (b'<', b'>'),
+            LogKind::Send => (b'>', b'<'),
+        };
+        let data = fields.get(c.data);
+        match event {
+            b'*' => {
+                // Exchange's own notes: the TLS lines sit in `context` (in `data` on some
+                // hand-made copies, so look there too).
+                let ctx = fields.get(c.context);
+                for text in [ctx, data] {
+                    if !text.starts_with(b"TLS ") {
+                        continue;
+                    }
+                    if let Ok((_, (p, cipher))) = payload::tls_success(text) {
+                        if facts.tls.as_ref().is_none_or(|t| t.seq > seq) {
+                            facts.tls = Some(Seen {
+                                seq,
+                                value: (p, cipher),
+                            });
+                        }
+                    } else if let Ok((_, name)) = payload::tls_failure(text) {
+                        if facts.failure.as_ref().is_none_or(|t| t.seq > seq) {
+                            facts.failure = Some(Seen {
+                                seq,
+                                value: lossy(name),
+                            });
+                        }
+                    }
+                    break;
+                }
+            }
+            b'-' => facts.ended = true,
+            e if e == client => match payload::command(data) {
+                Command::Hello(name) => {
+                    facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
+                    if kind == LogKind::Receive
+                        && !name.is_empty()
+                        && facts.hello.as_ref().is_none_or(|h| h.seq > seq)
+                    {
+                        facts.hello = Some(Seen {
+                            seq,
+                            value: lossy(name),
+                        });
+                    }
+                }
+                Command::StartTls => {
+                    facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
+                }
+                Command::AnonymousTls => {
+                    facts.anonymous_tls = true;
+                    facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
+                }
+                Command::MailFrom(d) => {
+                    facts.messages += 1;
+                    if let (LogKind::Receive, Some(d)) = (kind, d) {
+                        facts.add_domain(domain(d));
+                    }
+                }
+                Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain(domain(d)),
+                _ => {}
+            },
+            e if e == server => {
+                if let Ok((_, (code, text))) = payload::reply(data) {
+                    if kind == LogKind::Send {
+                        if code == 220
+                            && facts.last_hello_seq.is_none()
+                            && facts.banner.as_ref().is_none_or(|b| b.seq > seq)
+                        {
+                            let host = payload::banner_host(text).ok().and_then(|(_, h)| h);
+                            facts.banner = Some(Seen {
+                                seq,
+                                value: host.map(lossy),
+                            });
+                        } else if code == 250
+                            && facts.last_hello_seq.is_some()
+                            && facts.ehlo_reply.is_none()
+                        {
+                            if let Ok((_, Some(h))) = payload::ehlo_reply_host(text) {
+                                facts.ehlo_reply = Some(Seen {
+                                    seq,
+                                    value: lossy(h),
+                                });
+                            }
+                        }
+                    }
+                    if code >= 400
+                        && facts.starttls_seq.is_some_and(|s| s < seq)
+                        && memchr::memmem::find(text, b"TLS").is_some()
+                    {
+                        facts.refusal_seq = Some(facts.refusal_seq.map_or(seq, |r| r.max(seq)));
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        if event == b'-' && facts.is_complete() {
+            if let Some(facts) = self.sessions.remove(&session) {
+                out.add_session(facts.finish(kind));
+            }
+        }
+    }
+
+    /// Ends the stretch: open sessions become fragments.
+    pub fn finish(self, out: &mut Partial) {
+        out.chunk_lines
+            .push((self.origin.file, self.origin.chunk, self.line));
+        let mut open: Vec<_> = self.sessions.into_iter().collect();
+        open.sort_by_key(|(id, _)| *id);
+        for (session, facts) in open {
+            out.fragments.push(Fragment {
+                key: FragmentKey {
+                    folder: self.origin.folder,
+                    kind: self.kind,
+                    session,
+                },
+                file: self.origin.file,
+                chunk: self.origin.chunk,
+                facts,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_session_ids() {
+        assert_eq!(
+            hex_session_id(b"08D6A8D416004F77"),
+            Some(0x08D6_A8D4_1600_4F77)
+        );
+        assert_eq!(hex_session_id(b"SessionId"), None);
+        assert_eq!(hex_session_id(b""), None);
+        assert_ne!(text_session_id(b"SessionId"), text_session_id(b"SessionID"));
+    }
+}

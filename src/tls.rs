@@ -1,0 +1,214 @@
+//! The TLS vocabulary: protocol versions, CryptoAPI algorithm names, what counts as weak,
+//! and the policy question being asked (`--min-tls`).
+
+use std::fmt;
+
+/// A negotiated protocol as Exchange names it in the success line.
+///
+/// Ordered from oldest to newest so that `>=` answers "is this allowed under a minimum".
+/// `Other` keeps anything we do not recognise (`SP_PROT_PCT1_SERVER`, `Zero`, an odd
+/// number) verbatim rather than dropping the session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Ssl2,
+    Ssl3,
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+    Other(Box<str>),
+}
+
+impl Protocol {
+    /// The CSV column / machine name of the version.
+    pub fn key(&self) -> &str {
+        match self {
+            Protocol::Ssl2 => "ssl2",
+            Protocol::Ssl3 => "ssl3",
+            Protocol::Tls10 => "tls1_0",
+            Protocol::Tls11 => "tls1_1",
+            Protocol::Tls12 => "tls1_2",
+            Protocol::Tls13 => "tls1_3",
+            Protocol::Other(s) => s,
+        }
+    }
+
+    /// A known version's rank (higher is newer); `None` for protocols we cannot place.
+    pub fn rank(&self) -> Option<u8> {
+        match self {
+            Protocol::Ssl2 => Some(0),
+            Protocol::Ssl3 => Some(1),
+            Protocol::Tls10 => Some(2),
+            Protocol::Tls11 => Some(3),
+            Protocol::Tls12 => Some(4),
+            Protocol::Tls13 => Some(5),
+            Protocol::Other(_) => None,
+        }
+    }
+
+    /// Human name, for the terminal.
+    pub fn label(&self) -> String {
+        match self {
+            Protocol::Ssl2 => "SSL 2.0".into(),
+            Protocol::Ssl3 => "SSL 3.0".into(),
+            Protocol::Tls10 => "TLS 1.0".into(),
+            Protocol::Tls11 => "TLS 1.1".into(),
+            Protocol::Tls12 => "TLS 1.2".into(),
+            Protocol::Tls13 => "TLS 1.3".into(),
+            Protocol::Other(s) => format!("unknown ({s})"),
+        }
+    }
+}
+
+/// The lowest protocol a hardened server would still accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinTls {
+    Tls11,
+    Tls12,
+    Tls13,
+}
+
+impl MinTls {
+    /// Parses `1.1`, `1.2`, `1.3` (also `tls1.2`, `TLS1_2`).
+    pub fn parse(s: &str) -> Option<MinTls> {
+        let t = s.trim().to_ascii_lowercase().replace('_', ".");
+        match t.trim_start_matches("tls").trim_start_matches(' ') {
+            "1.1" => Some(MinTls::Tls11),
+            "1.2" => Some(MinTls::Tls12),
+            "1.3" => Some(MinTls::Tls13),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MinTls::Tls11 => "1.1",
+            MinTls::Tls12 => "1.2",
+            MinTls::Tls13 => "1.3",
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            MinTls::Tls11 => 3,
+            MinTls::Tls12 => 4,
+            MinTls::Tls13 => 5,
+        }
+    }
+
+    /// Whether a session at `protocol` would still negotiate TLS under this minimum.
+    /// Unplaceable protocols answer `None`.
+    pub fn allows(&self, protocol: &Protocol) -> Option<bool> {
+        protocol.rank().map(|r| r >= self.rank())
+    }
+}
+
+impl fmt::Display for MinTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TLS {}", self.as_str())
+    }
+}
+
+/// The algorithms of a successful negotiation, as CryptoAPI names them.
+///
+/// Names are kept as text (normalised where Exchange versions disagree) because unknown
+/// values print as numbers and must survive verbatim into the report.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Cipher {
+    pub bulk: Box<str>,
+    pub mac: Box<str>,
+    pub kex: Box<str>,
+}
+
+impl Cipher {
+    pub fn new(bulk: &str, mac: &str, kex: &str) -> Cipher {
+        Cipher {
+            bulk: short_alg(bulk).into(),
+            mac: short_alg(mac).into(),
+            kex: normalise_kex(short_alg(kex)).into(),
+        }
+    }
+
+    /// RC4, DES, 3DES or RC2 bulk encryption, or an MD5 MAC.
+    pub fn is_weak(&self) -> bool {
+        matches!(&*self.bulk, "RC4" | "DES" | "3DES" | "RC2" | "DESX") || &*self.mac == "MD5"
+    }
+
+    /// `bulk/mac/kex`, the form used in reports.
+    pub fn label(&self) -> String {
+        format!("{}/{}/{}", self.bulk, self.mac, self.kex)
+    }
+}
+
+/// `CALG_AES_256` → `AES_256`; numbers and `None` stay as they are.
+fn short_alg(name: &str) -> &str {
+    name.strip_prefix("CALG_").unwrap_or(name)
+}
+
+/// Exchange 2013 writes `CALG_ECDHE`, 2016+ `CALG_ECDH_EPHEM`: the same CryptoAPI value.
+fn normalise_kex(kex: &str) -> &str {
+    match kex {
+        "ECDH_EPHEM" => "ECDHE",
+        other => other,
+    }
+}
+
+/// What a session's TLS amounted to. Every session has exactly one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TlsOutcome {
+    /// The success line was logged.
+    Negotiated(Protocol, Cipher),
+    /// STARTTLS/X-ANONYMOUSTLS accepted and the session went on, but no protocol line
+    /// (Exchange 2007/2010, or the file holding it is missing).
+    Unknown,
+    /// A failure line, or STARTTLS followed by the end of the session.
+    Failed,
+    /// TLS never attempted.
+    Cleartext,
+}
+
+impl TlsOutcome {
+    /// The CSV column this session is counted in.
+    pub fn column(&self) -> &str {
+        match self {
+            TlsOutcome::Negotiated(p, _) if p.rank().is_some() => p.key(),
+            TlsOutcome::Negotiated(..) | TlsOutcome::Unknown => "tls_unknown",
+            TlsOutcome::Failed => "tls_failed",
+            TlsOutcome::Cleartext => "cleartext",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kex_names_of_2013_and_2016_are_one() {
+        assert_eq!(
+            Cipher::new("CALG_AES_256", "CALG_SHA_384", "CALG_ECDH_EPHEM"),
+            Cipher::new("CALG_AES_256", "CALG_SHA_384", "CALG_ECDHE")
+        );
+    }
+
+    #[test]
+    fn weak_ciphers() {
+        assert!(Cipher::new("CALG_RC4", "CALG_SHA1", "CALG_RSA_KEYX").is_weak());
+        assert!(Cipher::new("CALG_3DES", "CALG_SHA1", "CALG_RSA_KEYX").is_weak());
+        assert!(Cipher::new("CALG_AES_128", "CALG_MD5", "CALG_RSA_KEYX").is_weak());
+        assert!(!Cipher::new("CALG_AES_128", "CALG_SHA_256", "CALG_ECDHE").is_weak());
+        assert!(!Cipher::new("26128", "0", "None").is_weak());
+    }
+
+    #[test]
+    fn min_tls_allows() {
+        assert_eq!(MinTls::Tls11.allows(&Protocol::Tls10), Some(false));
+        assert_eq!(MinTls::Tls11.allows(&Protocol::Tls11), Some(true));
+        assert_eq!(MinTls::Tls12.allows(&Protocol::Tls11), Some(false));
+        assert_eq!(MinTls::Tls12.allows(&Protocol::Tls13), Some(true));
+        assert_eq!(MinTls::Tls11.allows(&Protocol::Other("16384".into())), None);
+        assert_eq!(MinTls::parse("1.2"), Some(MinTls::Tls12));
+        assert_eq!(MinTls::parse("TLS1_3"), Some(MinTls::Tls13));
+        assert_eq!(MinTls::parse("1.0"), None);
+    }
+}
