@@ -72,6 +72,11 @@ pub struct Common {
     /// Treat malformed rows as an error (exit 2) instead of a warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// Split plain files larger than this many bytes into stretches read in parallel
+    /// (for tests and tuning).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub stretch_bytes: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -139,6 +144,9 @@ impl Common {
         c.require_tls = self.require_tls.clone();
         c.threads = self.threads;
         c.progress = !self.quiet;
+        if let Some(b) = self.stretch_bytes {
+            c.stretch_bytes = b.max(1);
+        }
         let to_stdout = [csv, &self.json].iter().any(|o| o.as_deref() == Some("-"));
         if !self.quiet && !to_stdout {
             c.outputs.push((Format::Terminal, Destination::Stdout));

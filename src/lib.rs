@@ -91,6 +91,8 @@ pub struct Config {
     pub progress: bool,
     pub fail_on: Vec<Impact>,
     pub baseline: Option<PathBuf>,
+    /// Plain files larger than this are read in several stretches in parallel.
+    pub stretch_bytes: u64,
 }
 
 impl Config {
@@ -104,6 +106,7 @@ impl Config {
             progress: false,
             fail_on: Impact::DEFAULT_FAIL_ON.to_vec(),
             baseline: None,
+            stretch_bytes: STRETCH_BYTES,
         }
     }
 }
@@ -171,7 +174,13 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
             .into_par_iter()
             .map(|i| {
                 let mut p = Partial::default();
-                let jobs = read::plan_file(&files[i], i as u32, folders[i], STRETCH_BYTES, &mut p);
+                let jobs = read::plan_file(
+                    &files[i],
+                    i as u32,
+                    folders[i],
+                    config.stretch_bytes,
+                    &mut p,
+                );
                 (jobs, p)
             })
             .collect();

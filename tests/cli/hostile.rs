@@ -1,0 +1,398 @@
+//! Hostile and broken input: never panic, never lose valid sessions, never inject.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::logs::{analyze_csv, counts_of, header, smtptls, write_log, Inbound, FIELDS};
+
+fn fabrikam(sid: &str) -> Vec<String> {
+    Inbound {
+        sid,
+        remote: "192.0.2.1",
+        ehlo: "mx.fabrikam.de",
+        proto: Some("SP_PROT_TLS1_2_SERVER"),
+        senders: &["a@fabrikam.de"],
+        minute: 3,
+    }
+    .rows()
+}
+
+const FABRIKAM_ONE: &str = "inbound,fabrikam.de,unaffected,1,1,0,1,0,0,0,0,0,0,0,0,1";
+
+#[test]
+fn csv_cells_from_strangers_are_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = Inbound {
+        sid: "08DE000000000001",
+        remote: "192.0.2.66",
+        ehlo: "=HYPERLINK(\"http://x\")",
+        proto: Some("SP_PROT_TLS1_0_SERVER"),
+        senders: &["x@-evil.example", "y@+cmd.example", "z@@sum.example"],
+        minute: 1,
+    }
+    .rows();
+    write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--csv", "-"])
+        .output()
+        .unwrap();
+    let rows = crate::logs::csv_rows(&out.stdout);
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !matches!(
+                    cell.as_bytes().first(),
+                    Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+                ),
+                "live cell {cell:?}"
+            );
+        }
+    }
+    let row = rows.iter().find(|r| r[1] == "192.0.2.66").unwrap();
+    assert_eq!(row[16], "'=hyperlink(\"http://x\")");
+}
+
+#[test]
+fn escape_sequences_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = Inbound {
+        sid: "08DE000000000001",
+        remote: "192.0.2.66",
+        ehlo: "evil\u{1b}]0;pwned\u{7}.example.com",
+        proto: Some("SP_PROT_TLS1_0_SERVER"),
+        senders: &[],
+        minute: 1,
+    }
+    .rows();
+    write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
+    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\x{1b}"));
+}
+
+#[test]
+fn gz_and_zip_give_the_same_answer_as_plain_files() {
+    let plain = tempfile::tempdir().unwrap();
+    let rows = fabrikam("08DE000000000001");
+    let (a, b) = rows.split_at(6);
+    let p1 = write_log(plain.path(), "SmtpReceive/RECV2026112514-1.LOG", "recv", a);
+    let p2 = write_log(plain.path(), "SmtpReceive/RECV2026112514-2.LOG", "recv", b);
+    let expected = analyze_csv(plain.path(), &[]);
+    assert_eq!(
+        counts_of(&expected, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+
+    let gz = tempfile::tempdir().unwrap();
+    std::fs::create_dir(gz.path().join("SmtpReceive")).unwrap();
+    for p in [&p1, &p2] {
+        let name = format!("{}.gz", p.file_name().unwrap().to_string_lossy());
+        let f = std::fs::File::create(gz.path().join("SmtpReceive").join(name)).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+        enc.write_all(&std::fs::read(p).unwrap()).unwrap();
+        enc.finish().unwrap();
+    }
+    assert_eq!(analyze_csv(gz.path(), &[]), expected);
+
+    let zipped = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(zipped.path().join("logs.zip")).unwrap();
+    let mut zip = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default();
+    for p in [&p1, &p2] {
+        let name = format!(
+            "EX01/SmtpReceive/{}",
+            p.file_name().unwrap().to_string_lossy()
+        );
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(&std::fs::read(p).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    assert_eq!(analyze_csv(zipped.path(), &[]), expected);
+}
+
+#[test]
+fn refuses_to_write_over_an_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        "RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    let before = std::fs::read(&log).unwrap();
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .arg("--csv")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it is one of the input files"));
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+}
+
+/// Writes `text` as the only file of a fresh dir and returns the CSV (or panics).
+fn one_file(text: &[u8]) -> (tempfile::TempDir, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("RECV2026112514-1.LOG"), text).unwrap();
+    let csv = analyze_csv(dir.path(), &[]);
+    (dir, csv)
+}
+
+fn with_valid_session(damage: &str) -> Vec<u8> {
+    let mut t = header("recv");
+    for r in fabrikam("08DE000000000001") {
+        t.push_str(&r);
+        t.push_str("\r\n");
+    }
+    t.push_str(damage);
+    t.into_bytes()
+}
+
+#[test]
+fn a_row_cut_mid_line_at_the_end_of_the_file() {
+    let cut =
+        "2026-11-25T14:09:00.000Z,EX01\\Default,08DE0000000000FF,0,10.0.1.11:25,192.0.2.9:1,+,";
+    let (_, csv) = one_file(&with_valid_session(cut));
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+#[test]
+fn too_few_too_many_fields_nul_bytes_and_invalid_utf8() {
+    let mut damage = String::from("2026-11-25T14:09:00.000Z,EX01\\Default,08DE0000000000FE\r\n");
+    damage.push_str(
+        "2026-11-25T14:09:00.000Z,a,08DE0000000000FD,0,1.1.1.1:1,2.2.2.2:2,+,,,extra,fields\r\n",
+    );
+    damage.push_str("\0\0\0\u{1}binary\r\n");
+    let mut bytes = with_valid_session(&damage);
+    bytes.extend_from_slice(b"2026-11-25T14:09:01.000Z,EX01\\Default,08DE0000000000FC,0,10.0.1.11:25,192.0.2.8:1,<,EHLO mx.\xff\xfe.example,\r\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("RECV2026112514-1.LOG"), &bytes).unwrap();
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--csv", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let csv = crate::logs::csv_rows(&out.stdout);
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("3 malformed rows"), "{stderr}");
+}
+
+#[test]
+fn a_ten_megabyte_line() {
+    let long = format!(
+        "2026-11-25T14:09:00.000Z,EX01\\Default,08DE0000000000FB,3,10.0.1.11:25,192.0.2.9:1,<,{},\r\n",
+        "A".repeat(10 << 20)
+    );
+    let (_, csv) = one_file(&with_valid_session(&long));
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("RECV2026112513-1.LOG"), b"").unwrap();
+    std::fs::write(dir.path().join("RECV2026112513-2.LOG"), header("recv")).unwrap();
+    write_log(
+        dir.path(),
+        "RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Read 2 protocol log files"), "{text}");
+    assert!(text.contains("skipped 1 other files"), "{text}");
+}
+
+#[test]
+fn missing_fields_line_falls_back_with_a_warning() {
+    let text = with_valid_session("").into_iter().collect::<Vec<u8>>();
+    let text = String::from_utf8(text)
+        .unwrap()
+        .replace(&format!("{FIELDS}\r\n"), "");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("RECV2026112514-1.LOG"), text).unwrap();
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--csv", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        counts_of(
+            &crate::logs::csv_rows(&out.stdout),
+            "inbound",
+            "fabrikam.de"
+        )
+        .unwrap(),
+        FABRIKAM_ONE
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no #Fields line"));
+}
+
+#[test]
+fn fields_line_in_another_order() {
+    // context and data swapped, session-id first.
+    let mut t = header("recv").replace(
+        FIELDS,
+        "#Fields: session-id,date-time,connector-id,sequence-number,local-endpoint,remote-endpoint,event,context,data",
+    );
+    for r in fabrikam("08DE000000000001") {
+        let mut f: Vec<String> = {
+            let mut rd = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(r.as_bytes());
+            rd.records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(str::to_string)
+                .collect()
+        };
+        f.swap(7, 8);
+        let sid = f.remove(2);
+        f.insert(0, sid);
+        t.push_str(
+            &f.iter()
+                .map(|x| crate::logs::quote(x))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        t.push_str("\r\n");
+    }
+    let (_, csv) = one_file(t.as_bytes());
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+#[test]
+fn header_block_repeated_mid_file_after_a_restart() {
+    let mut t = header("recv");
+    let rows = fabrikam("08DE000000000001");
+    for (i, r) in rows.iter().enumerate() {
+        if i == 5 {
+            t.push_str(&header("recv").replace('\u{feff}', ""));
+        }
+        t.push_str(r);
+        t.push_str("\r\n");
+    }
+    let (_, csv) = one_file(t.as_bytes());
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+#[test]
+fn sessions_missing_first_or_last_rows_and_sequence_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = fabrikam("08DE000000000001");
+    // No first two rows, one gap, no disconnect.
+    let mut kept: Vec<String> = rows[2..rows.len() - 1].to_vec();
+    kept.remove(3);
+    let dup = kept[1].clone();
+    kept.insert(2, dup);
+    write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &kept);
+    let csv = analyze_csv(dir.path(), &[]);
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+#[test]
+fn timestamps_out_of_order_keep_first_and_last_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = fabrikam("08DE000000000001");
+    rows.swap(2, 6);
+    write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
+    let csv = analyze_csv(dir.path(), &[]);
+    let row = csv.iter().find(|r| r[1] == "fabrikam.de").unwrap();
+    assert_eq!(
+        (row[19].as_str(), row[20].as_str()),
+        ("2026-11-25T14:03:00.000Z", "2026-11-25T14:03:11.000Z")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links_are_reported_not_followed_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    write_log(
+        dir.path(),
+        "logs/RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    std::os::unix::fs::symlink(dir.path().join("logs"), dir.path().join("logs/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("logs/dangling"))
+        .unwrap();
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--csv", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        counts_of(
+            &crate::logs::csv_rows(&out.stdout),
+            "inbound",
+            "fabrikam.de"
+        )
+        .unwrap(),
+        FABRIKAM_ONE
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("symlink loop"), "{stderr}");
+    assert!(stderr.contains("dangling"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_a_log_but_ends_in_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("RECV2026112599-1.LOG"),
+        b"\x89PNG\r\n\x1a\n\0\0binary",
+    )
+    .unwrap();
+    write_log(
+        dir.path(),
+        "RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("skipped 1 other files") && text.contains("0 malformed rows"),
+        "{text}"
+    );
+}
+
+#[test]
+fn session_id_reused_on_another_server_is_kept_apart() {
+    let rows = analyze_csv(Path::new("sample-logs"), &[]);
+    // sample-logs uses 08DE2C1A6B3D002E on both EX01 and EX02 FrontEnd receive.
+    assert_eq!(rows.len() - 1, 20);
+}

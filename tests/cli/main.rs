@@ -1,0 +1,7 @@
+//! Integration tests: the real binary on `sample-logs/` and on logs written to temp dirs.
+
+mod analyze;
+mod check;
+mod hostile;
+mod logs;
+mod snapshots;
