@@ -259,3 +259,48 @@ fn missing_path_is_reported_and_the_rest_analysed() {
     );
     assert_eq!(crate::logs::csv_rows(&out.stdout).len(), 21);
 }
+
+/// The corpus generator (`examples/gen-corpus.rs`), which `cargo test` builds.
+fn gen_corpus() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let debug = exe.parent().and_then(Path::parent).unwrap();
+    let bin = debug.join("examples").join("gen-corpus");
+    assert!(bin.exists(), "{} not built (run through cargo test)", bin.display());
+    bin
+}
+
+#[test]
+fn generated_corpus_matches_its_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = std::process::Command::new(gen_corpus())
+        .args(["--size", "6MiB", "--seed", "7", "--max-file-size", "256KiB", "--hours", "6", "-q"])
+        .arg(&corpus)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut expected = csv::Reader::from_path(corpus.join("expected.csv")).unwrap();
+    let cols: Vec<String> = expected.headers().unwrap().iter().map(str::to_string).collect();
+    let want: Vec<Vec<String>> = expected
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert!(want.len() > 50, "a corpus of many partners");
+    // Split into small stretches too: the answer must not change.
+    let got = analyze_csv(&corpus, &["-j2", "--stretch-bytes", "65536"]);
+    let index: Vec<usize> = cols
+        .iter()
+        .map(|c| got[0].iter().position(|h| h == c).unwrap())
+        .collect();
+    let mut got: Vec<Vec<String>> = got[1..]
+        .iter()
+        .map(|r| index.iter().map(|&i| r[i].clone()).collect())
+        .collect();
+    got.sort();
+    let mut want = want;
+    want.sort();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+    }
+}
