@@ -300,7 +300,13 @@ impl Scanner {
                 Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain(domain(d)),
                 _ => {}
             },
-            e if e == server => {
+            // Replies matter only for the outbound host name (banner, EHLO reply) and for
+            // a refused STARTTLS: most reply rows are skipped without parsing.
+            e if e == server
+                && ((kind == LogKind::Send
+                    && (facts.banner.is_none() || facts.ehlo_reply.is_none()))
+                    || facts.starttls_seq.is_some()) =>
+            {
                 if let Ok((_, (code, text))) = payload::reply(data) {
                     if kind == LogKind::Send {
                         if code == 220
