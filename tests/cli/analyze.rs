@@ -265,7 +265,11 @@ fn gen_corpus() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(Path::parent).unwrap();
     let bin = debug.join("examples").join("gen-corpus");
-    assert!(bin.exists(), "{} not built (run through cargo test)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not built (run through cargo test)",
+        bin.display()
+    );
     bin
 }
 
@@ -274,13 +278,28 @@ fn generated_corpus_matches_its_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
     let status = std::process::Command::new(gen_corpus())
-        .args(["--size", "6MiB", "--seed", "7", "--max-file-size", "256KiB", "--hours", "6", "-q"])
+        .args([
+            "--size",
+            "6MiB",
+            "--seed",
+            "7",
+            "--max-file-size",
+            "256KiB",
+            "--hours",
+            "6",
+            "-q",
+        ])
         .arg(&corpus)
         .status()
         .unwrap();
     assert!(status.success());
     let mut expected = csv::Reader::from_path(corpus.join("expected.csv")).unwrap();
-    let cols: Vec<String> = expected.headers().unwrap().iter().map(str::to_string).collect();
+    let cols: Vec<String> = expected
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
     let want: Vec<Vec<String>> = expected
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
