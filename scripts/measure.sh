@@ -46,10 +46,11 @@ if ! "$TIME" -f '%e %M' -o /dev/null true 2>/dev/null; then
 fi
 
 # ---- build ----
-log "building smtptls (release)"
-cargo build --release
-log "building gen-corpus example (release)"
-cargo build --release --example gen-corpus
+# One cargo invocation for both: building the binary alone and the example alone resolve
+# dependency features differently (examples see dev-dependencies), and each would rebuild
+# polars from scratch.
+log "building smtptls and the gen-corpus example (release)"
+cargo build --release --bins --examples
 [[ -x "$BIN" ]] || { log "missing $BIN"; exit 2; }
 
 # ---- corpus ----

@@ -159,7 +159,18 @@ impl Progress {
 
 /// Reads every file under the configured paths into stitched aggregates.
 pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
+    let timing = std::env::var_os("SMTPTLS_TIMING").is_some();
+    let t0 = Instant::now();
+    let phase = |name: &str| {
+        if timing {
+            eprintln!(
+                "smtptls: timing: {name} at {:.3}s",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    };
     let discovery = Discovery::walk(&config.paths);
+    phase("discovered");
     check_outputs(config, &discovery)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {
@@ -190,6 +201,7 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
             jobs.extend(j);
             head.merge(p);
         }
+        phase("planned");
         let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
         let progress = Progress::new(config.progress, total);
         let read = jobs
@@ -203,8 +215,10 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
                 a
             });
         progress.finish();
+        phase("read");
         head.merge(read);
         head.stitch();
+        phase("stitched");
         head
     });
     let mut partial = partial;
