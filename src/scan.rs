@@ -274,6 +274,7 @@ impl Scanner {
             e if e == client => match payload::command(data) {
                 Command::Hello(name) => {
                     facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
+                    facts.first_hello_seq = Some(facts.first_hello_seq.map_or(seq, |s| s.min(seq)));
                     if kind == LogKind::Receive
                         && !name.is_empty()
                         && facts.hello.as_ref().is_none_or(|h| h.seq > seq)
@@ -301,11 +302,12 @@ impl Scanner {
                 _ => {}
             },
             // Replies matter only for the outbound host name (banner, EHLO reply) and for
-            // a refused STARTTLS: most reply rows are skipped without parsing.
+            // a refused STARTTLS (4xx/5xx; its STARTTLS may be in the stretch before): most
+            // reply rows are skipped without parsing.
             e if e == server
                 && ((kind == LogKind::Send
                     && (facts.banner.is_none() || facts.ehlo_reply.is_none()))
-                    || facts.starttls_seq.is_some()) =>
+                    || matches!(data.first(), Some(b'4'..=b'9'))) =>
             {
                 if let Ok((_, (code, text))) = payload::reply(data) {
                     if kind == LogKind::Send {
@@ -318,22 +320,24 @@ impl Scanner {
                                 seq,
                                 value: host.map(lossy),
                             });
-                        } else if code == 250
-                            && facts.last_hello_seq.is_some()
-                            && facts.ehlo_reply.is_none()
-                        {
+                        } else if code == 250 && facts.ehlo_reply.is_none() {
                             if let Ok((_, Some(h))) = payload::ehlo_reply_host(text) {
-                                facts.ehlo_reply = Some(Seen {
+                                let reply = Seen {
                                     seq,
                                     value: lossy(h),
-                                });
+                                };
+                                if facts.last_hello_seq.is_some() {
+                                    facts.ehlo_reply = Some(reply);
+                                } else if facts.early_replies.is_empty() {
+                                    // Its EHLO may end the stretch before: kept aside.
+                                    facts.early_replies.push(reply);
+                                }
                             }
                         }
                     }
-                    if code >= 400
-                        && facts.starttls_seq.is_some_and(|s| s < seq)
-                        && memchr::memmem::find(text, b"TLS").is_some()
-                    {
+                    // Kept whether or not a STARTTLS was read before it: `outcome` compares
+                    // the latest refusal with the session's STARTTLS once all is merged.
+                    if code >= 400 && memchr::memmem::find(text, b"TLS").is_some() {
                         facts.refusal_seq = Some(facts.refusal_seq.map_or(seq, |r| r.max(seq)));
                     }
                 }
@@ -382,5 +386,107 @@ mod tests {
         assert_eq!(hex_session_id(b"SessionId"), None);
         assert_eq!(hex_session_id(b""), None);
         assert_ne!(text_session_id(b"SessionId"), text_session_id(b"SessionID"));
+    }
+
+    /// Rows of session 1 as `seq,event,data` lines, read whole or cut before line `cut`
+    /// into two stretches, then stitched: the cells.
+    fn cells(kind: LogKind, rows: &[&str], cut: Option<usize>) -> Vec<crate::collect::Cell> {
+        let text: String = rows
+            .iter()
+            .map(|r| {
+                let (seq, rest) = r.split_once(',').unwrap();
+                format!("2026-11-25T14:11:08.{seq:0>3}Z,Internet,0000000000000001,{seq},10.0.1.12:50985,198.51.100.75:25,{rest},\n")
+            })
+            .collect();
+        let at = cut.map_or(text.len(), |c| {
+            text.match_indices('\n')
+                .nth(c - 1)
+                .map_or(0, |(i, _)| i + 1)
+        });
+        let mut out = Partial::default();
+        for (chunk, part) in [&text[..at], &text[at..]].into_iter().enumerate() {
+            let mut s = Scanner::new(Origin {
+                file: 0,
+                chunk: chunk as u32,
+                folder: 0,
+                offset: 0,
+                kind,
+                columns: Columns::STANDARD,
+            });
+            s.feed(part.as_bytes(), true, &mut out);
+            s.finish(&mut out);
+        }
+        out.stitch();
+        let mut cells: Vec<_> = out.cells.into_keys().collect();
+        cells.sort();
+        cells
+    }
+
+    #[test]
+    fn refusal_split_from_its_starttls() {
+        // STARTTLS ends one stretch, the refusal begins the next; the client goes on in
+        // cleartext. Read whole it is a failed STARTTLS; split it must be too.
+        let rows = [
+            "0,+,",
+            "1,<,EHLO mx.partner.example",
+            "2,<,STARTTLS",
+            "3,>,454 4.7.0 TLS not available due to local problem",
+            "4,<,EHLO mx.partner.example",
+            "5,-,",
+        ];
+        let whole = cells(LogKind::Receive, &rows, None);
+        assert_eq!(whole[0].outcome, crate::tls::TlsOutcome::Failed);
+        for cut in 1..rows.len() {
+            assert_eq!(
+                cells(LogKind::Receive, &rows, Some(cut)),
+                whole,
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn ehlo_reply_split_from_its_ehlo() {
+        // The banner is masked, so the host comes from the EHLO reply; a stretch ends
+        // right after the EHLO.
+        let rows = [
+            "0,+,",
+            "1,<,220 ****************************",
+            "2,>,EHLO mail.northwindtraders.com",
+            "3,<,250-mail.fourthcoffee.com.au Hello [203.0.113.5]",
+            "4,>,MAIL FROM:<a@northwindtraders.com>",
+            "5,<,250 2.1.0 Sender OK",
+            "6,-,",
+        ];
+        let whole = cells(LogKind::Send, &rows, None);
+        assert_eq!(
+            whole[0].peer.host.as_deref(),
+            Some("mail.fourthcoffee.com.au")
+        );
+        for cut in 1..rows.len() {
+            assert_eq!(cells(LogKind::Send, &rows, Some(cut)), whole, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn banner_after_ehlo_of_an_earlier_stretch() {
+        // A 220 naming a host after the EHLO (here the reply to STARTTLS) is no banner,
+        // even when the EHLO was read in the stretch before.
+        let rows = [
+            "0,+,",
+            "1,>,EHLO mail.northwindtraders.com",
+            "2,<,250-mail.fourthcoffee.com.au Hello [203.0.113.5]",
+            "3,>,STARTTLS",
+            "4,<,220 smtp.other.example ready",
+            "5,-,",
+        ];
+        let whole = cells(LogKind::Send, &rows, None);
+        assert_eq!(
+            whole[0].peer.host.as_deref(),
+            Some("mail.fourthcoffee.com.au")
+        );
+        for cut in 1..rows.len() {
+            assert_eq!(cells(LogKind::Send, &rows, Some(cut)), whole, "cut {cut}");
+        }
     }
 }

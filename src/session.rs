@@ -55,14 +55,21 @@ pub struct SessionFacts {
     pub hello: Option<Seen<Box<str>>>,
     /// The highest sequence number of an EHLO/HELO command.
     pub last_hello_seq: Option<u32>,
+    /// The lowest sequence number of an EHLO/HELO command.
+    pub first_hello_seq: Option<u32>,
     /// The host the remote's 220 greeting names (send logs); `None` value = masked.
     pub banner: Option<Seen<Option<Box<str>>>>,
     /// The first word of the remote's EHLO reply (send logs).
     pub ehlo_reply: Option<Seen<Box<str>>>,
+    /// Per stretch, the first 250 reply read before any EHLO of that stretch (send logs):
+    /// the reply to an EHLO at the end of the stretch before, when a split or a rollover
+    /// fell between the two. Counts only when an EHLO of the session precedes it.
+    pub early_replies: Vec<Seen<Box<str>>>,
     /// Sequence number of STARTTLS or X-ANONYMOUSTLS.
     pub starttls_seq: Option<u32>,
     pub anonymous_tls: bool,
-    /// The latest refusal (4xx/5xx naming TLS) sent by the TLS server.
+    /// The latest refusal (4xx/5xx naming TLS) sent by the TLS server, before or after
+    /// STARTTLS: only one after it counts.
     pub refusal_seq: Option<u32>,
     pub tls: Option<Seen<(Protocol, Cipher)>>,
     pub failure: Option<Seen<Box<str>>>,
@@ -84,8 +91,10 @@ impl SessionFacts {
         self.ended |= o.ended;
         keep_earliest(&mut self.hello, o.hello);
         self.last_hello_seq = max_opt(self.last_hello_seq, o.last_hello_seq);
+        self.first_hello_seq = min_opt(self.first_hello_seq, o.first_hello_seq);
         keep_earliest(&mut self.banner, o.banner);
         keep_earliest(&mut self.ehlo_reply, o.ehlo_reply);
+        self.early_replies.extend(o.early_replies);
         self.starttls_seq = min_opt(self.starttls_seq, o.starttls_seq);
         self.anonymous_tls |= o.anonymous_tls;
         self.refusal_seq = max_opt(self.refusal_seq, o.refusal_seq);
@@ -133,10 +142,22 @@ impl SessionFacts {
             LogKind::Send => self
                 .banner
                 .as_ref()
+                // A 220 read before any EHLO of its stretch is a banner only if it also
+                // came before every EHLO of the session.
+                .filter(|b| self.first_hello_seq.is_none_or(|h| b.seq < h))
                 .and_then(|b| b.value.as_deref())
-                .or_else(|| self.ehlo_reply.as_ref().map(|h| &*h.value)),
+                .or_else(|| self.first_ehlo_reply().map(|h| &*h.value)),
         }
         .filter(|h| !h.is_empty())
+    }
+
+    /// The first 250 reply after the session's first EHLO, wherever the EHLO was read.
+    fn first_ehlo_reply(&self) -> Option<&Seen<Box<str>>> {
+        self.early_replies
+            .iter()
+            .filter(|r| self.first_hello_seq.is_some_and(|h| h < r.seq))
+            .chain(&self.ehlo_reply)
+            .min_by_key(|r| r.seq)
     }
 
     /// Ready to be folded into the aggregates: start and end both seen here.
@@ -277,6 +298,50 @@ mod tests {
             x.outcome,
             TlsOutcome::Negotiated(Protocol::Tls10, _)
         ));
+    }
+
+    #[test]
+    fn ehlo_reply_split_from_its_ehlo() {
+        // A stretch ends with the EHLO; the next begins with its reply (the banner was
+        // masked), and later 250s of the next stretch must not win.
+        let mut a = SessionFacts {
+            started: true,
+            banner: seen(1, None),
+            first_hello_seq: Some(2),
+            last_hello_seq: Some(2),
+            early_replies: vec![Seen {
+                seq: 0,
+                value: "junk.example".into(),
+            }],
+            ..Default::default()
+        };
+        let b = SessionFacts {
+            early_replies: vec![Seen {
+                seq: 3,
+                value: "mx.partner.example".into(),
+            }],
+            ehlo_reply: seen(9, "mx.later.example".into()),
+            first_hello_seq: Some(8),
+            last_hello_seq: Some(8),
+            ..Default::default()
+        };
+        a.merge(b);
+        assert_eq!(a.remote_host(LogKind::Send), Some("mx.partner.example"));
+    }
+
+    #[test]
+    fn banner_after_ehlo_of_an_earlier_stretch_is_not_a_banner() {
+        let mut a = SessionFacts {
+            first_hello_seq: Some(2),
+            last_hello_seq: Some(2),
+            ehlo_reply: seen(3, "mx.partner.example".into()),
+            ..Default::default()
+        };
+        a.merge(SessionFacts {
+            banner: seen(5, Some("smtp.other.example".into())),
+            ..Default::default()
+        });
+        assert_eq!(a.remote_host(LogKind::Send), Some("mx.partner.example"));
     }
 
     #[test]

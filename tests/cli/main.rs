@@ -4,4 +4,5 @@ mod analyze;
 mod check;
 mod hostile;
 mod logs;
+mod properties;
 mod snapshots;
