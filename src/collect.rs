@@ -5,6 +5,8 @@
 //! associatively and commutatively, so rayon's map/reduce gives the same totals for any
 //! thread count and any file order; every list that reaches a report is sorted first.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::parse::endpoint::Address;
@@ -128,9 +130,9 @@ pub struct Partial {
     /// Every address seen as a local endpoint: these are the organisation's servers.
     pub local_addresses: FxHashSet<Address>,
     /// Server names from receive connector ids, by local address.
-    pub server_names: FxHashMap<Address, Box<str>>,
+    pub server_names: FxHashMap<Address, Arc<str>>,
     /// Sessions per (own server, log kind, outcome column).
-    pub servers: FxHashMap<(Box<str>, LogKind, Box<str>), u64>,
+    pub servers: FxHashMap<(Arc<str>, LogKind, &'static str), u64>,
     /// Sessions not (yet) known to be whole, waiting to be stitched.
     pub fragments: Vec<Fragment>,
     pub stats: Stats,
@@ -144,6 +146,16 @@ pub struct Partial {
 /// Lower-case, no trailing dot: `MAIL.Globex.co.uk.` → `mail.globex.co.uk`.
 pub fn normalise_host(host: &str) -> Box<str> {
     host.trim_end_matches('.').to_ascii_lowercase().into()
+}
+
+/// [`normalise_host`] in place, allocating only to drop a trailing dot.
+pub fn normalise_host_owned(mut host: Box<str>) -> Box<str> {
+    host.make_ascii_lowercase();
+    if host.ends_with('.') {
+        host.trim_end_matches('.').into()
+    } else {
+        host
+    }
 }
 
 impl Partial {
@@ -160,25 +172,29 @@ impl Partial {
                     .or_insert_with(|| server.clone());
             }
         }
-        let server_label: Box<str> = match (&s.server, &s.local) {
+        let server_label: Arc<str> = match (&s.server, &s.local) {
             (Some(name), _) => name.clone(),
             (None, Some(addr)) => addr.to_string().into(),
             (None, None) => "?".into(),
         };
         *self
             .servers
-            .entry((server_label, s.kind, s.outcome.column().into()))
+            .entry((server_label, s.kind, s.outcome.column()))
             .or_default() += 1;
 
         let peer = Peer {
             kind: s.kind,
             remote: s.remote,
-            host: s.host.as_deref().map(normalise_host),
+            host: s.host.map(normalise_host_owned),
             anonymous_tls: s.anonymous_tls,
         };
         let weak = matches!(&s.outcome, TlsOutcome::Negotiated(_, c) if c.is_weak());
         if !s.domains.is_empty() {
-            let d = self.domains.entry(peer.clone()).or_default();
+            // Look up before cloning the key: most sessions come from a known peer.
+            let d = match self.domains.get_mut(&peer) {
+                Some(d) => d,
+                None => self.domains.entry(peer.clone()).or_default(),
+            };
             for domain in s.domains {
                 *d.entry(domain).or_default() += 1;
             }

@@ -259,12 +259,19 @@ pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
             .collect();
         return Err(Error::NoInput(paths.join(", ")));
     }
+    let t0 = Instant::now();
     let mut report = report::build(
         &partial,
         &discovery.files,
         config.min_tls,
         &config.require_tls,
     )?;
+    if std::env::var_os("SMTPTLS_TIMING").is_some() {
+        eprintln!(
+            "smtptls: timing: report built in {:.3}s",
+            t0.elapsed().as_secs_f64()
+        );
+    }
     report.fail_on = config.fail_on.clone();
     if let Some(path) = &config.baseline {
         let text = std::fs::read_to_string(path)

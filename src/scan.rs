@@ -5,13 +5,15 @@
 //! partial at once, so memory holds only the sessions still open. Whatever is open when
 //! the stretch ends becomes a fragment for [`Partial::stitch`].
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::collect::{Fragment, FragmentKey, Partial, Problem, PROBLEM_SAMPLES};
 use crate::parse::endpoint::endpoint_address;
 use crate::parse::header::{header_line, Columns, HeaderLine, LogKind};
 use crate::parse::payload::{self, Command};
-use crate::parse::row::{self, Fields, RowDamage};
+use crate::parse::row::{self, Fields, RowDamage, Rows};
 use crate::parse::time::Clock;
 use crate::session::{Seen, SessionFacts};
 
@@ -38,10 +40,14 @@ pub struct Scanner {
     clock: Clock,
     line: u64,
     byte: u64,
+    /// The last connector id seen, its shared name and its server part.
+    names: Option<ConnectorNames>,
     /// Problems sampled so far in this stretch: the first few of each stretch are kept, so
     /// the samples do not depend on how stretches are grouped onto threads.
     sampled: usize,
 }
+
+type ConnectorNames = (Box<[u8]>, Arc<str>, Option<Arc<str>>);
 
 fn hex_session_id(field: &[u8]) -> Option<u64> {
     if field.is_empty() || field.len() > 16 {
@@ -81,10 +87,6 @@ fn lossy(bytes: &[u8]) -> Box<str> {
     String::from_utf8_lossy(bytes).into()
 }
 
-fn domain(bytes: &[u8]) -> Box<str> {
-    crate::collect::normalise_host(&String::from_utf8_lossy(bytes))
-}
-
 impl Scanner {
     pub fn new(origin: Origin) -> Scanner {
         Scanner {
@@ -97,6 +99,7 @@ impl Scanner {
             line: 0,
             byte: origin.offset,
             sampled: 0,
+            names: None,
         }
     }
 
@@ -104,19 +107,20 @@ impl Scanner {
     /// or everything when `last` says no more bytes follow).
     pub fn feed(&mut self, bytes: &[u8], last: bool, out: &mut Partial) -> usize {
         let mut fields = Fields::default();
-        let mut pos = 0;
-        while pos < bytes.len() {
-            let (line, next) = match memchr::memchr(b'\n', &bytes[pos..]) {
-                Some(n) => (&bytes[pos..pos + n], pos + n + 1),
-                None if last => (&bytes[pos..], bytes.len()),
-                None => break,
+        let mut rows = Rows::new(bytes);
+        loop {
+            let at = rows.position();
+            let Some((line, terminated)) = rows.next_row(&mut fields) else {
+                return bytes.len();
             };
+            if !terminated && !last {
+                // An incomplete line: left for the next call, with more bytes.
+                return at;
+            }
             self.line += 1;
             self.one_line(line, &mut fields, out);
-            self.byte += (next - pos) as u64;
-            pos = next;
+            self.byte += (rows.position() - at) as u64;
         }
-        pos
     }
 
     fn problem(&mut self, out: &mut Partial, what: String) {
@@ -136,12 +140,18 @@ impl Scanner {
 
     fn one_line<'a>(&mut self, line: &'a [u8], fields: &mut Fields<'a>, out: &mut Partial) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        // The BOM of the first line is stripped once, by the reader; a BOM here means a
-        // file was appended to another, with its header.
-        let line = crate::parse::header::strip_bom(line);
         if line.is_empty() {
             return;
         }
+        // The BOM of the first line is stripped once, by the reader; a BOM here means a
+        // file was appended to another, with its header.
+        let bom = crate::parse::header::strip_bom(line);
+        let line = if bom.len() < line.len() {
+            row::row(bom, fields);
+            bom
+        } else {
+            line
+        };
         if line[0] == b'#' {
             match header_line(line) {
                 Ok((_, HeaderLine::LogType(Some(kind)))) => {
@@ -158,7 +168,6 @@ impl Scanner {
             return;
         }
         out.stats.rows += 1;
-        row::row(line, fields);
         let c = self.columns;
         let mut damage: Option<String> = match fields.damage {
             Some(RowDamage::UnterminatedQuote) => Some("unterminated quote".into()),
@@ -223,15 +232,25 @@ impl Scanner {
         if facts.connector.is_none() {
             let connector = fields.get(c.connector);
             if !connector.is_empty() {
+                // A file has few connectors: share one string per connector and server.
+                let names = match &self.names {
+                    Some(n) if *n.0 == *connector => n,
+                    _ => {
+                        let server = memchr::memchr(b'\\', connector)
+                            .map(|bs| Arc::from(String::from_utf8_lossy(&connector[..bs])));
+                        let name = Arc::from(String::from_utf8_lossy(connector));
+                        self.names.insert((connector.into(), name, server))
+                    }
+                };
                 facts.connector = Some(Seen {
                     seq,
-                    value: lossy(connector),
+                    value: names.1.clone(),
                 });
                 if kind == LogKind::Receive {
-                    if let Some(bs) = memchr::memchr(b'\\', connector) {
+                    if let Some(server) = &names.2 {
                         facts.server = Some(Seen {
                             seq,
-                            value: lossy(&connector[..bs]),
+                            value: server.clone(),
                         });
                     }
                 }
@@ -295,10 +314,10 @@ impl Scanner {
                 Command::MailFrom(d) => {
                     facts.messages += 1;
                     if let (LogKind::Receive, Some(d)) = (kind, d) {
-                        facts.add_domain(domain(d));
+                        facts.add_domain_bytes(d);
                     }
                 }
-                Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain(domain(d)),
+                Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain_bytes(d),
                 _ => {}
             },
             // Replies matter only for the outbound host name (banner, EHLO reply) and for

@@ -5,6 +5,8 @@
 //! does not depend on which was read first: the answer is the same for any file order
 //! and any thread count.
 
+use std::sync::Arc;
+
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::parse::time::Millis;
@@ -41,8 +43,8 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 #[derive(Debug, Clone, Default)]
 pub struct SessionFacts {
     /// The `SERVER` of a receive connector id `SERVER\Connector`.
-    pub server: Option<Seen<Box<str>>>,
-    pub connector: Option<Seen<Box<str>>>,
+    pub server: Option<Seen<Arc<str>>>,
+    pub connector: Option<Seen<Arc<str>>>,
     pub local: Option<Seen<Address>>,
     pub remote: Option<Seen<Address>>,
     pub first: Option<Millis>,
@@ -110,6 +112,23 @@ impl SessionFacts {
         if !self.domains.contains(&d) {
             self.domains.push(d);
         }
+    }
+
+    /// Adds a domain as read from a row (any case, maybe a trailing dot), allocating only
+    /// when it is new to the session.
+    pub fn add_domain_bytes(&mut self, raw: &[u8]) {
+        let trimmed = raw.trim_ascii_end();
+        let trimmed = trimmed.strip_suffix(b".").unwrap_or(trimmed);
+        if self
+            .domains
+            .iter()
+            .any(|d| d.as_bytes().eq_ignore_ascii_case(trimmed))
+        {
+            return;
+        }
+        self.add_domain(crate::collect::normalise_host(&String::from_utf8_lossy(
+            raw,
+        )));
     }
 
     /// The one outcome of the session, by the rules in the README.
@@ -189,7 +208,7 @@ impl SessionFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub kind: LogKind,
-    pub server: Option<Box<str>>,
+    pub server: Option<Arc<str>>,
     pub local: Option<Address>,
     pub remote: Option<Address>,
     /// The remote's host name as it gave it (see [`SessionFacts::remote_host`]).

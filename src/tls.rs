@@ -1,6 +1,7 @@
 //! The TLS vocabulary: protocol versions, CryptoAPI algorithm names, what counts as weak,
 //! and the policy question being asked (`--min-tls`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A negotiated protocol as Exchange names it in the success line.
@@ -115,17 +116,31 @@ impl fmt::Display for MinTls {
 /// values print as numbers and must survive verbatim into the report.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Cipher {
-    pub bulk: Box<str>,
-    pub mac: Box<str>,
-    pub kex: Box<str>,
+    pub bulk: Cow<'static, str>,
+    pub mac: Cow<'static, str>,
+    pub kex: Cow<'static, str>,
+}
+
+/// The CryptoAPI names Exchange logs, kept without an allocation per session.
+const KNOWN_ALGS: &[&str] = &[
+    "AES_128", "AES_192", "AES_256", "AES", "3DES", "3DES_112", "DES", "DESX", "RC2", "RC4",
+    "SHA1", "SHA", "SHA_256", "SHA_384", "SHA_512", "MD5", "HMAC", "ECDHE", "ECDH", "RSA_KEYX",
+    "DH_EPHEM", "ECDSA", "None", "0", "?",
+];
+
+fn known(name: &str) -> Cow<'static, str> {
+    KNOWN_ALGS
+        .iter()
+        .find(|k| **k == name)
+        .map_or_else(|| Cow::Owned(name.to_string()), |k| Cow::Borrowed(*k))
 }
 
 impl Cipher {
     pub fn new(bulk: &str, mac: &str, kex: &str) -> Cipher {
         Cipher {
-            bulk: short_alg(bulk).into(),
-            mac: short_alg(mac).into(),
-            kex: normalise_kex(short_alg(kex)).into(),
+            bulk: known(short_alg(bulk)),
+            mac: known(short_alg(mac)),
+            kex: known(normalise_kex(short_alg(kex))),
         }
     }
 
@@ -169,10 +184,15 @@ pub enum TlsOutcome {
 
 impl TlsOutcome {
     /// The CSV column this session is counted in.
-    pub fn column(&self) -> &str {
+    pub fn column(&self) -> &'static str {
         match self {
-            TlsOutcome::Negotiated(p, _) if p.rank().is_some() => p.key(),
-            TlsOutcome::Negotiated(..) | TlsOutcome::Unknown => "tls_unknown",
+            TlsOutcome::Negotiated(Protocol::Ssl2, _) => "ssl2",
+            TlsOutcome::Negotiated(Protocol::Ssl3, _) => "ssl3",
+            TlsOutcome::Negotiated(Protocol::Tls10, _) => "tls1_0",
+            TlsOutcome::Negotiated(Protocol::Tls11, _) => "tls1_1",
+            TlsOutcome::Negotiated(Protocol::Tls12, _) => "tls1_2",
+            TlsOutcome::Negotiated(Protocol::Tls13, _) => "tls1_3",
+            TlsOutcome::Negotiated(Protocol::Other(_), _) | TlsOutcome::Unknown => "tls_unknown",
             TlsOutcome::Failed => "tls_failed",
             TlsOutcome::Cleartext => "cleartext",
         }

@@ -150,10 +150,16 @@ fn stretch(
     // SAFETY: the map is only read; a log file being appended to while we read it only
     // grows (Exchange never truncates), and we never read past the length we mapped.
     let map = unsafe { memmap2::Mmap::map(&handle)? };
-    #[cfg(unix)]
-    let _ = map.advise(memmap2::Advice::Sequential);
     let bytes: &[u8] = &map;
     let (start, end) = (start.min(len) as usize, end.min(len) as usize);
+    #[cfg(target_os = "linux")]
+    {
+        // Map this stretch's pages in one call rather than one page fault per 4 KiB
+        // (a quarter of a million faults per GiB otherwise). Older kernels say no; the
+        // pages then fault in as usual.
+        let from = start.saturating_sub(1) & !4095;
+        let _ = map.advise_range(memmap2::Advice::PopulateRead, from, end.max(from) - from);
+    }
     // This stretch owns the lines starting in [start, end): skip the line we start inside
     // (the previous stretch reads it) and finish the line that crosses `end`.
     let begin = if start == 0 {

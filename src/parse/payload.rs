@@ -201,7 +201,7 @@ pub fn algorithms(input: &[u8]) -> IResult<&[u8], Cipher> {
         algorithm,
     )
         .parse(input)?;
-    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let s = String::from_utf8_lossy;
     Ok((rest, Cipher::new(&s(bulk), &s(mac), &s(kex))))
 }
 

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::{Partial, Stats};
+use crate::collect::{Partial, Peer, Stats};
 use crate::input::LogFile;
 use crate::partner::{self, Direction};
 use crate::tls::{MinTls, TlsOutcome};
@@ -298,11 +298,21 @@ pub fn build(
     require_tls: &[String],
 ) -> Result<Report, crate::Error> {
     let own = &partial.local_addresses;
+    // A peer has cells per outcome and day: resolve its partner (a PSL lookup) once.
+    let mut resolved: rustc_hash::FxHashMap<&Peer, (Direction, String)> = Default::default();
+    let mut resolve = |peer| {
+        resolved
+            .entry(peer)
+            .or_insert_with(|| {
+                let direction = partner::direction(peer, own);
+                (direction, partner::partner(peer, direction))
+            })
+            .clone()
+    };
     let mut extras: BTreeMap<(Direction, String), Extras> = BTreeMap::new();
     let mut flat = frame::FlatRows::default();
     for (cell, counts) in &partial.cells {
-        let direction = partner::direction(&cell.peer, own);
-        let name = partner::partner(&cell.peer, direction);
+        let (direction, name) = resolve(&cell.peer);
         let e = extras.entry((direction, name.clone())).or_default();
         let ip = cell
             .peer
@@ -331,8 +341,7 @@ pub fn build(
         flat.push(direction, &name, &ip, cell, counts);
     }
     for (peer, ds) in &partial.domains {
-        let direction = partner::direction(peer, own);
-        let name = partner::partner(peer, direction);
+        let (direction, name) = resolve(peer);
         let e = extras.entry((direction, name)).or_default();
         for (d, n) in ds {
             *e.domains.entry(d.to_string()).or_default() += n;
