@@ -67,12 +67,11 @@ pub struct FragmentKey {
     pub session: u64,
 }
 
-/// Part of a session, with where it was read (to order fragments the same way every run).
+/// Part of a session, waiting for the rest of it.
 #[derive(Debug, Clone)]
 pub struct Fragment {
-    pub key: FragmentKey,
-    pub file: u32,
-    pub chunk: u32,
+    /// How many stretches it was read from.
+    pub pieces: u32,
     pub facts: SessionFacts,
 }
 
@@ -133,8 +132,10 @@ pub struct Partial {
     pub server_names: FxHashMap<Address, Arc<str>>,
     /// Sessions per (own server, log kind, outcome column).
     pub servers: FxHashMap<(Arc<str>, LogKind, &'static str), u64>,
-    /// Sessions not (yet) known to be whole, waiting to be stitched.
-    pub fragments: Vec<Fragment>,
+    /// Sessions not (yet) known to be whole, waiting for their other fragments. A session
+    /// is folded as soon as its first and last rows are both in: memory holds only the
+    /// sessions still open at the edges of what was read, not every cut session.
+    pub fragments: FxHashMap<FragmentKey, Fragment>,
     pub stats: Stats,
     /// Lines per (file, chunk), to turn chunk-relative line numbers into file lines.
     pub chunk_lines: Vec<(u32, u32, u64)>,
@@ -240,33 +241,52 @@ impl Partial {
         for (k, v) in o.servers {
             *self.servers.entry(k).or_default() += v;
         }
-        self.fragments.extend(o.fragments);
+        for (key, f) in o.fragments {
+            self.add_fragment(key, f);
+        }
         self.stats += &o.stats;
         self.chunk_lines.extend(o.chunk_lines);
         self.problems.extend(o.problems);
         self.warnings.extend(o.warnings);
     }
 
-    /// Joins the fragments of each session (cut by rollovers, splits or missing files)
-    /// and folds the whole sessions into the counts. Runs once, after every file is read.
-    pub fn stitch(&mut self) {
-        let mut fragments = std::mem::take(&mut self.fragments);
-        // Sort by key so each session's fragments are adjacent, whatever the read order.
-        fragments.sort_by_key(|f| (f.key, f.file, f.chunk));
-        let mut iter = fragments.into_iter().peekable();
-        while let Some(Fragment { key, mut facts, .. }) = iter.next() {
-            let mut pieces = 1;
-            while let Some(more) = iter.next_if(|f| f.key == key) {
-                facts.merge(more.facts);
-                pieces += 1;
+    /// Adds a fragment of a session, merging it with what is known of that session and
+    /// folding the session into the counts once its first and last rows are both in.
+    ///
+    /// Files are read in contiguous runs and partials merged with their neighbours, so the
+    /// fragments between a session's first and last are always merged before both ends
+    /// meet; merging itself does not depend on order (see [`SessionFacts::merge`]).
+    pub fn add_fragment(&mut self, key: FragmentKey, f: Fragment) {
+        match self.fragments.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(f);
             }
-            if pieces > 1 {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let mine = o.get_mut();
+                mine.facts.merge(f.facts);
+                mine.pieces += f.pieces;
+                if mine.facts.is_complete() {
+                    let done = o.remove();
+                    self.stats.stitched_sessions += 1;
+                    self.add_session(done.facts.finish(key.kind));
+                }
+            }
+        }
+    }
+
+    /// Folds the sessions still waiting for fragments (cut by a missing file, or never
+    /// ended). Runs once, after every file is read.
+    pub fn stitch(&mut self) {
+        let mut rest: Vec<_> = std::mem::take(&mut self.fragments).into_iter().collect();
+        rest.sort_by_key(|(k, _)| *k);
+        for (key, f) in rest {
+            if f.pieces > 1 {
                 self.stats.stitched_sessions += 1;
             }
-            if !facts.is_complete() {
+            if !f.facts.is_complete() {
                 self.stats.partial_sessions += 1;
             }
-            self.add_session(facts.finish(key.kind));
+            self.add_session(f.facts.finish(key.kind));
         }
     }
 

@@ -216,6 +216,16 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
             });
         progress.finish();
         phase("read");
+        if timing {
+            let domains: usize = read.domains.values().map(|d| d.len()).sum();
+            eprintln!(
+                "smtptls: timing: {} cells, {} peers with {} mail domains, {} open fragments",
+                read.cells.len(),
+                read.domains.len(),
+                domains,
+                read.fragments.len()
+            );
+        }
         head.merge(read);
         head.stitch();
         phase("stitched");

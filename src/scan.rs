@@ -378,16 +378,14 @@ impl Scanner {
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
         for (session, facts) in open {
-            out.fragments.push(Fragment {
-                key: FragmentKey {
+            out.add_fragment(
+                FragmentKey {
                     folder: self.origin.folder,
                     kind: self.kind,
                     session,
                 },
-                file: self.origin.file,
-                chunk: self.origin.chunk,
-                facts,
-            });
+                Fragment { pieces: 1, facts },
+            );
         }
     }
 }

@@ -19,10 +19,12 @@ pub struct Seen<T> {
     pub value: T,
 }
 
-fn keep_earliest<T>(slot: &mut Option<Seen<T>>, other: Option<Seen<T>>) {
+/// Ties on the sequence number (repeated rows) go to the smaller value, so the result
+/// does not depend on which fragment was merged first.
+fn keep_earliest<T: Ord>(slot: &mut Option<Seen<T>>, other: Option<Seen<T>>) {
     if let Some(o) = other {
         match slot {
-            Some(s) if s.seq <= o.seq => {}
+            Some(s) if (s.seq, &s.value) <= (o.seq, &o.value) => {}
             _ => *slot = Some(o),
         }
     }
@@ -176,7 +178,7 @@ impl SessionFacts {
             .iter()
             .filter(|r| self.first_hello_seq.is_some_and(|h| h < r.seq))
             .chain(&self.ehlo_reply)
-            .min_by_key(|r| r.seq)
+            .min_by(|a, b| (a.seq, &a.value).cmp(&(b.seq, &b.value)))
     }
 
     /// Ready to be folded into the aggregates: start and end both seen here.

@@ -262,13 +262,24 @@ pub fn covers(required: &str, name: &str) -> bool {
 /// What the report needs per (direction, partner) beyond counts, built from the
 /// aggregates in one pass: names, domains, ciphers, affected hosts.
 #[derive(Default)]
-struct Extras {
-    host_names: BTreeMap<String, u64>,
+struct Extras<'p> {
+    /// Borrowed from the partial: a large run has many names, copied only when reported.
+    host_names: BTreeMap<&'p str, u64>,
     ips: BTreeMap<String, u64>,
-    domains: BTreeMap<String, u64>,
+    domains: BTreeMap<&'p str, u64>,
     ciphers: BTreeSet<String>,
     affected: BTreeSet<String>,
     required: bool,
+}
+
+/// The `n` keys with most sessions; the map's order breaks ties alphabetically.
+fn most<K: AsRef<str> + Ord>(m: &BTreeMap<K, u64>, n: usize) -> Vec<String> {
+    let mut v: Vec<_> = m.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    v.into_iter()
+        .take(n)
+        .map(|(k, _)| k.as_ref().to_string())
+        .collect()
 }
 
 /// The aggregate cells with direction and partner resolved, for Parquet.
@@ -321,7 +332,7 @@ pub fn build(
             .map(|r| r.to_string())
             .unwrap_or_default();
         if let Some(h) = &cell.peer.host {
-            *e.host_names.entry(h.to_string()).or_default() += counts.sessions;
+            *e.host_names.entry(h).or_default() += counts.sessions;
         }
         if !ip.is_empty() {
             *e.ips.entry(ip.clone()).or_default() += counts.sessions;
@@ -344,7 +355,7 @@ pub fn build(
         let (direction, name) = resolve(peer);
         let e = extras.entry((direction, name)).or_default();
         for (d, n) in ds {
-            *e.domains.entry(d.to_string()).or_default() += n;
+            *e.domains.entry(d).or_default() += n;
         }
     }
     for ((_, name), e) in extras.iter_mut() {
@@ -366,18 +377,12 @@ pub fn build(
         let Some(e) = extras.get(&(direction, row.partner.clone())) else {
             continue;
         };
-        let most = |m: &BTreeMap<String, u64>| {
-            // Most sessions first; the BTreeMap order breaks ties alphabetically.
-            let mut v: Vec<_> = m.iter().collect();
-            v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-            v.into_iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()
-        };
-        row.example_host = most(&e.host_names)
+        row.example_host = most(&e.host_names, 1)
             .into_iter()
             .next()
-            .or_else(|| most(&e.ips).into_iter().next())
+            .or_else(|| most(&e.ips, 1).into_iter().next())
             .unwrap_or_default();
-        row.mail_domains = most(&e.domains).into_iter().take(5).collect();
+        row.mail_domains = most(&e.domains, 5);
         row.ciphers = e.ciphers.iter().cloned().collect();
         if row.impact.at_risk() {
             row.affected_hosts = e.affected.iter().cloned().collect();
