@@ -95,6 +95,18 @@ fn bench_row(c: &mut Criterion) {
             total
         })
     });
+    // What the scanner runs: one pass finds both field ends and line ends.
+    group.bench_function(format!("rows_one_pass/{lines}_lines"), |b| {
+        b.iter(|| {
+            let mut fields = Fields::default();
+            let mut rows = row::Rows::new(black_box(&block));
+            let mut total = 0usize;
+            while rows.next_row(&mut fields).is_some() {
+                total += fields.count;
+            }
+            total
+        })
+    });
     group.finish();
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::report::json::JsonReport;
-use crate::report::{Impact, Report};
+use crate::report::{Impact, PartnerRow, Report};
 
 /// A partner's identity across runs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,34 +43,24 @@ impl Diff {
     }
 }
 
+/// Each partner's class, by identity.
+fn classes(partners: &[PartnerRow]) -> BTreeMap<PartnerKey, Impact> {
+    partners
+        .iter()
+        .map(|p| {
+            let key = PartnerKey {
+                direction: p.direction.clone(),
+                partner: p.partner.clone(),
+            };
+            (key, p.impact)
+        })
+        .collect()
+}
+
 /// Compares `report` with `baseline` under the report's failing classes.
 pub fn diff(baseline: &JsonReport, report: &Report) -> Diff {
-    let before: BTreeMap<PartnerKey, Impact> = baseline
-        .partners
-        .iter()
-        .map(|p| {
-            (
-                PartnerKey {
-                    direction: p.direction.clone(),
-                    partner: p.partner.clone(),
-                },
-                p.impact,
-            )
-        })
-        .collect();
-    let after: BTreeMap<PartnerKey, Impact> = report
-        .partners
-        .iter()
-        .map(|p| {
-            (
-                PartnerKey {
-                    direction: p.direction.clone(),
-                    partner: p.partner.clone(),
-                },
-                p.impact,
-            )
-        })
-        .collect();
+    let before = classes(&baseline.partners);
+    let after = classes(&report.partners);
     let fails = |i: Option<&Impact>| i.is_some_and(|i| report.fail_on.contains(i));
     let mut d = Diff::default();
     let mut keys: Vec<&PartnerKey> = before.keys().chain(after.keys()).collect();
@@ -98,7 +88,7 @@ pub fn diff(baseline: &JsonReport, report: &Report) -> Diff {
 
 /// The partners that make `check` fail: all in a failing class, or with `new_only` just
 /// those newly in one.
-pub fn failing(report: &Report, new_only: bool) -> Vec<&crate::report::PartnerRow> {
+pub fn failing(report: &Report, new_only: bool) -> Vec<&PartnerRow> {
     report
         .partners
         .iter()

@@ -89,7 +89,8 @@ impl MinTls {
         }
     }
 
-    fn rank(&self) -> u8 {
+    /// The lowest [`Protocol::rank`] allowed.
+    pub fn rank(&self) -> u8 {
         match self {
             MinTls::Tls11 => 3,
             MinTls::Tls12 => 4,

@@ -6,37 +6,28 @@ use super::escape::csv_cell;
 use super::{Report, Versions, Writer};
 
 /// The columns, in order; the first 21 are the documented contract.
-pub const HEADER: [&str; 22] = [
-    "direction",
-    "partner",
-    "impact",
-    "sessions",
-    "messages",
-    "tls1_3",
-    "tls1_2",
-    "tls1_1",
-    "tls1_0",
-    "ssl3",
-    "ssl2",
-    "tls_unknown",
-    "tls_failed",
-    "cleartext",
-    "weak_cipher",
-    "hosts",
-    "example_host",
-    "mail_domains",
-    "ciphers",
-    "first_seen",
-    "last_seen",
-    "affected_hosts",
-];
+pub fn header() -> Vec<&'static str> {
+    let mut h = vec!["direction", "partner", "impact", "sessions", "messages"];
+    h.extend(Versions::COLUMNS);
+    h.extend([
+        "weak_cipher",
+        "hosts",
+        "example_host",
+        "mail_domains",
+        "ciphers",
+        "first_seen",
+        "last_seen",
+        "affected_hosts",
+    ]);
+    h
+}
 
 pub struct CsvWriter;
 
 impl Writer for CsvWriter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(HEADER)?;
+        w.write_record(header())?;
         for p in &report.partners {
             let mut rec: Vec<String> = vec![
                 p.direction.clone(),

@@ -82,14 +82,6 @@ impl FlatRows {
     }
 }
 
-fn min_rank(min: MinTls) -> i32 {
-    match min {
-        MinTls::Tls11 => 3,
-        MinTls::Tls12 => 4,
-        MinTls::Tls13 => 5,
-    }
-}
-
 fn sessions_where(pred: Expr) -> Expr {
     col("sessions").filter(pred).sum()
 }
@@ -157,8 +149,8 @@ pub fn partner_frame(
         col("remote").drop_nulls().n_unique().alias("hosts"),
         col("first").min().alias("first"),
         col("last").max().alias("last"),
-        sessions_where(col("rank").gt_eq(lit(min_rank(min)))).alias("tls_allowed"),
-        sessions_where(col("rank").lt(lit(min_rank(min)))).alias("tls_refused"),
+        sessions_where(col("rank").gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
+        sessions_where(col("rank").lt(lit(i32::from(min.rank())))).alias("tls_refused"),
     ];
     for c in Versions::COLUMNS {
         aggs.push(sessions_where(col("outcome").eq(lit(c))).alias(c));
