@@ -157,6 +157,18 @@ impl Progress {
     }
 }
 
+/// The process's peak resident memory so far (Linux), for `SMTPTLS_TIMING`.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
 /// Reads every file under the configured paths into stitched aggregates.
 pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
     let timing = std::env::var_os("SMTPTLS_TIMING").is_some();
@@ -164,8 +176,9 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
     let phase = |name: &str| {
         if timing {
             eprintln!(
-                "smtptls: timing: {name} at {:.3}s",
-                t0.elapsed().as_secs_f64()
+                "smtptls: timing: {name} at {:.3}s, peak memory {}",
+                t0.elapsed().as_secs_f64(),
+                peak_memory()
             );
         }
     };
@@ -278,8 +291,9 @@ pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
     )?;
     if std::env::var_os("SMTPTLS_TIMING").is_some() {
         eprintln!(
-            "smtptls: timing: report built in {:.3}s",
-            t0.elapsed().as_secs_f64()
+            "smtptls: timing: report built in {:.3}s, peak memory {}",
+            t0.elapsed().as_secs_f64(),
+            peak_memory()
         );
     }
     report.fail_on = config.fail_on.clone();
