@@ -115,6 +115,9 @@ impl Config {
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     started: Instant,
+    /// Runs shorter than this show no bar (`SMTPTLS_PROGRESS_DELAY_MS`, default 1000; the
+    /// tests set it to 0).
+    delay: Duration,
     shown: AtomicBool,
 }
 
@@ -132,9 +135,14 @@ impl Progress {
             }
             bar
         });
+        let delay = std::env::var("SMTPTLS_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(1), Duration::from_millis);
         Progress {
             bar,
             started: Instant::now(),
+            delay,
             shown: AtomicBool::new(false),
         }
     }
@@ -142,9 +150,7 @@ impl Progress {
     fn inc(&self, n: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(n);
-            if self.started.elapsed() > Duration::from_secs(1)
-                && !self.shown.swap(true, Ordering::Relaxed)
-            {
+            if self.started.elapsed() >= self.delay && !self.shown.swap(true, Ordering::Relaxed) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
         }

@@ -323,3 +323,47 @@ fn generated_corpus_matches_its_ground_truth() {
         assert_eq!(g, w);
     }
 }
+
+/// Runs `smtptls ARGS` under a pseudo-terminal (util-linux `script`); returns what the
+/// terminal showed.
+fn on_a_terminal(args: &str, delay_ms: u32) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("smtptls");
+    let out = std::process::Command::new("script")
+        .env("SMTPTLS_PROGRESS_DELAY_MS", delay_ms.to_string())
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_bar_on_a_terminal_for_long_runs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = std::process::Command::new(gen_corpus())
+        .args(["--size", "12MiB", "--seed", "3", "-q"])
+        .arg(&corpus)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The bar waits `SMTPTLS_PROGRESS_DELAY_MS` (1 s by default) before it shows: 0 here,
+    // so that the test does not depend on the machine's speed.
+    let run = format!("analyze {} -j1 --csv /dev/null", corpus.display());
+    assert!(on_a_terminal(&run, 0).contains("reading logs"));
+    assert!(!on_a_terminal(&format!("{run} --quiet"), 0).contains("reading logs"));
+    // Runs shorter than the delay, and runs whose stderr is not a terminal, show none.
+    assert!(!on_a_terminal("analyze sample-logs", 60_000).contains("reading logs"));
+    let piped = smtptls()
+        .env("SMTPTLS_PROGRESS_DELAY_MS", "0")
+        .arg("analyze")
+        .arg(&corpus)
+        .args(["-j1", "--csv", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading logs"));
+}
