@@ -396,3 +396,94 @@ fn session_id_reused_on_another_server_is_kept_apart() {
     // sample-logs uses 08DE2C1A6B3D002E on both EX01 and EX02 FrontEnd receive.
     assert_eq!(rows.len() - 1, 20);
 }
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_and_directory_are_reported_and_the_rest_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_log(
+        dir.path(),
+        "ok/RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    let locked = write_log(
+        dir.path(),
+        "ok/RECV2026112515-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000002"),
+    );
+    write_log(
+        dir.path(),
+        "closed/RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000003"),
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("closed"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let mut bin = assert_cmd::cargo::cargo_bin("smtptls");
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let bin_dir = tempfile::tempdir().unwrap();
+    // Root reads everything: drop to nobody (util-linux setpriv) to meet "permission denied".
+    let mut cmd = if nix_is_root() {
+        let runs = std::process::Command::new("setpriv")
+            .args(nobody)
+            .arg(&bin)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !runs {
+            // The build lives where nobody may not enter (a clone under /root): run a
+            // link or copy of the binary from a temp dir instead.
+            std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            let local = bin_dir.path().join("smtptls");
+            if std::fs::hard_link(&bin, &local).is_err() {
+                std::fs::copy(&bin, &local).unwrap();
+            }
+            bin = local;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(nobody).arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--csv", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("Permission denied").count(), 2, "{stderr}");
+    assert_eq!(
+        counts_of(
+            &crate::logs::csv_rows(&out.stdout),
+            "inbound",
+            "fabrikam.de"
+        )
+        .unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+/// Whether the tests run as root (as CI does).
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
