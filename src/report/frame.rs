@@ -82,6 +82,63 @@ impl FlatRows {
     }
 }
 
+/// The cells as the partner table needs them: partners and remote addresses as ids, so
+/// the frame holds numbers rather than a copy of every name per cell. Partner ids are
+/// given in name order, so ordering by id is ordering by name.
+#[derive(Default)]
+pub struct PartnerCells {
+    direction: Vec<&'static str>,
+    partner: Vec<u32>,
+    remote: Vec<Option<u32>>,
+    outcome: Vec<&'static str>,
+    rank: Vec<Option<i32>>,
+    sessions: Vec<u64>,
+    messages: Vec<u64>,
+    weak: Vec<u64>,
+    first: Vec<Option<i64>>,
+    last: Vec<Option<i64>>,
+}
+
+impl PartnerCells {
+    pub fn push(
+        &mut self,
+        direction: Direction,
+        partner: u32,
+        remote: Option<u32>,
+        cell: &Cell,
+        counts: &Counts,
+    ) {
+        self.direction.push(direction.as_str());
+        self.partner.push(partner);
+        self.remote.push(remote);
+        self.outcome.push(cell.outcome.column());
+        self.rank.push(match &cell.outcome {
+            TlsOutcome::Negotiated(p, _) => p.rank().map(i32::from),
+            _ => None,
+        });
+        self.sessions.push(counts.sessions);
+        self.messages.push(counts.messages);
+        self.weak.push(counts.weak);
+        self.first.push(counts.first);
+        self.last.push(counts.last);
+    }
+
+    fn into_frame(self) -> PolarsResult<DataFrame> {
+        df!(
+            "direction" => self.direction,
+            "partner" => self.partner,
+            "remote" => self.remote,
+            "outcome" => self.outcome,
+            "rank" => self.rank,
+            "sessions" => self.sessions,
+            "messages" => self.messages,
+            "weak" => self.weak,
+            "first" => self.first,
+            "last" => self.last,
+        )
+    }
+}
+
 fn sessions_where(pred: Expr) -> Expr {
     col("sessions").filter(pred).sum()
 }
@@ -133,10 +190,10 @@ fn severity_expr() -> Expr {
 /// Group the cells per (direction, partner), classify, and order worst first.
 pub fn partner_frame(
     cells: DataFrame,
-    required: &BTreeSet<(String, String)>,
+    required: &BTreeSet<(&'static str, u32)>,
     min: MinTls,
 ) -> PolarsResult<DataFrame> {
-    let (req_dir, req_partner): (Vec<String>, Vec<String>) = required.iter().cloned().unzip();
+    let (req_dir, req_partner): (Vec<&str>, Vec<u32>) = required.iter().copied().unzip();
     let required = df!(
         "direction" => req_dir,
         "partner" => req_partner,
@@ -206,13 +263,24 @@ fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
 /// The partner rows, worst first (strings other than the names are filled in by the
 /// caller).
 pub fn partner_table(
-    flat: FlatRows,
-    required: &BTreeSet<(String, String)>,
+    cells: PartnerCells,
+    names: &[String],
+    required: &BTreeSet<(&'static str, u32)>,
     min: MinTls,
 ) -> Result<Vec<PartnerRow>, crate::Error> {
-    let df = partner_frame(flat.into_frame()?, required, min)?;
+    let df = partner_frame(cells.into_frame()?, required, min)?;
     let direction = strs(&df, "direction")?;
-    let partner = strs(&df, "partner")?;
+    let partner: Vec<String> = {
+        let ids = df.column("partner")?.u32()?;
+        (0..ids.len())
+            .map(|i| {
+                ids.get(i)
+                    .and_then(|id| names.get(id as usize))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
     let impact = strs(&df, "impact")?;
     let sessions = u64s(&df, "sessions")?;
     let messages = u64s(&df, "messages")?;

@@ -321,10 +321,9 @@ pub fn build(
             .clone()
     };
     let mut extras: BTreeMap<(Direction, String), Extras> = BTreeMap::new();
-    let mut flat = frame::FlatRows::default();
     for (cell, counts) in &partial.cells {
         let (direction, name) = resolve(&cell.peer);
-        let e = extras.entry((direction, name.clone())).or_default();
+        let e = extras.entry((direction, name)).or_default();
         let ip = cell
             .peer
             .remote
@@ -334,9 +333,6 @@ pub fn build(
         if let Some(h) = &cell.peer.host {
             *e.host_names.entry(h).or_default() += counts.sessions;
         }
-        if !ip.is_empty() {
-            *e.ips.entry(ip.clone()).or_default() += counts.sessions;
-        }
         if let TlsOutcome::Negotiated(p, c) = &cell.outcome {
             e.ciphers.insert(c.label());
             if min_tls.allows(p) == Some(false) {
@@ -344,12 +340,13 @@ pub fn build(
                     .peer
                     .host
                     .as_deref()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| ip.clone());
+                    .map_or_else(|| ip.clone(), str::to_string);
                 e.affected.insert(who);
             }
         }
-        flat.push(direction, &name, &ip, cell, counts);
+        if !ip.is_empty() {
+            *e.ips.entry(ip).or_default() += counts.sessions;
+        }
     }
     for (peer, ds) in &partial.domains {
         let (direction, name) = resolve(peer);
@@ -363,13 +360,35 @@ pub fn build(
             .iter()
             .any(|r| covers(r, name) || e.domains.keys().any(|d| covers(r, d)));
     }
-    let required: BTreeSet<(String, String)> = extras
+
+    // Partner names as ids in name order, remote addresses as ids: the table is built
+    // over numbers.
+    let names: Vec<String> = extras
+        .keys()
+        .map(|(_, n)| n.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let name_id = |n: &str| names.binary_search_by(|x| x.as_str().cmp(n)).unwrap_or(0) as u32;
+    let required: BTreeSet<(&'static str, u32)> = extras
         .iter()
         .filter(|(_, e)| e.required)
-        .map(|((d, n), _)| (d.as_str().to_string(), n.clone()))
+        .map(|((d, n), _)| (d.as_str(), name_id(n)))
         .collect();
+    let mut remote_ids: rustc_hash::FxHashMap<&crate::parse::endpoint::Address, u32> =
+        Default::default();
+    let mut cells = frame::PartnerCells::default();
+    for (cell, counts) in &partial.cells {
+        let (direction, name) = resolve(&cell.peer);
+        let remote = cell.peer.remote.as_ref().map(|r| {
+            let next = remote_ids.len() as u32;
+            *remote_ids.entry(r).or_insert(next)
+        });
+        cells.push(direction, name_id(&name), remote, cell, counts);
+    }
 
-    let mut partners = frame::partner_table(flat, &required, min_tls)?;
+    let mut partners = frame::partner_table(cells, &names, &required, min_tls)?;
     for row in &mut partners {
         let Some(direction) = Direction::parse(&row.direction) else {
             continue;
