@@ -388,7 +388,14 @@ pub fn build(
         cells.push(direction, name_id(&name), remote, cell, counts);
     }
 
+    let t = std::time::Instant::now();
     let mut partners = frame::partner_table(cells, &names, &required, min_tls)?;
+    if std::env::var_os("SMTPTLS_TIMING").is_some() {
+        eprintln!(
+            "smtptls: timing: polars partner table {:.3}s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     for row in &mut partners {
         let Some(direction) = Direction::parse(&row.direction) else {
             continue;
