@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect::{Partial, Peer, Stats};
 use crate::input::LogFile;
+use crate::parse::endpoint::Address;
 use crate::partner::{self, Direction};
-use crate::tls::{MinTls, TlsOutcome};
+use crate::tls::{Cipher, MinTls, TlsOutcome};
 
 /// What disabling old TLS does to a partner's mail, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -265,9 +266,9 @@ pub fn covers(required: &str, name: &str) -> bool {
 struct Extras<'p> {
     /// Borrowed from the partial: a large run has many names, copied only when reported.
     host_names: BTreeMap<&'p str, u64>,
-    ips: BTreeMap<String, u64>,
+    ips: BTreeMap<&'p Address, u64>,
     domains: BTreeMap<&'p str, u64>,
-    ciphers: BTreeSet<String>,
+    ciphers: BTreeSet<&'p Cipher>,
     affected: BTreeSet<String>,
     required: bool,
 }
@@ -311,46 +312,42 @@ pub fn build(
     let own = &partial.local_addresses;
     // A peer has cells per outcome and day: resolve its partner (a PSL lookup) once.
     let mut resolved: rustc_hash::FxHashMap<&Peer, (Direction, String)> = Default::default();
-    let mut resolve = |peer| {
-        resolved
-            .entry(peer)
-            .or_insert_with(|| {
-                let direction = partner::direction(peer, own);
-                (direction, partner::partner(peer, direction))
-            })
-            .clone()
-    };
-    let mut extras: BTreeMap<(Direction, String), Extras> = BTreeMap::new();
+    for peer in partial
+        .cells
+        .keys()
+        .map(|c| &c.peer)
+        .chain(partial.domains.keys())
+    {
+        resolved.entry(peer).or_insert_with(|| {
+            let direction = partner::direction(peer, own);
+            (direction, partner::partner(peer, direction))
+        });
+    }
+    let mut extras: BTreeMap<(Direction, &str), Extras> = BTreeMap::new();
     for (cell, counts) in &partial.cells {
-        let (direction, name) = resolve(&cell.peer);
-        let e = extras.entry((direction, name)).or_default();
-        let ip = cell
-            .peer
-            .remote
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
+        let (direction, name) = &resolved[&cell.peer];
+        let e = extras.entry((*direction, name.as_str())).or_default();
         if let Some(h) = &cell.peer.host {
             *e.host_names.entry(h).or_default() += counts.sessions;
         }
         if let TlsOutcome::Negotiated(p, c) = &cell.outcome {
-            e.ciphers.insert(c.label());
+            e.ciphers.insert(c);
             if min_tls.allows(p) == Some(false) {
-                let who = cell
-                    .peer
-                    .host
-                    .as_deref()
-                    .map_or_else(|| ip.clone(), str::to_string);
+                let who = match (&cell.peer.host, &cell.peer.remote) {
+                    (Some(h), _) => h.to_string(),
+                    (None, Some(r)) => r.to_string(),
+                    (None, None) => String::new(),
+                };
                 e.affected.insert(who);
             }
         }
-        if !ip.is_empty() {
-            *e.ips.entry(ip).or_default() += counts.sessions;
+        if let Some(r) = &cell.peer.remote {
+            *e.ips.entry(r).or_default() += counts.sessions;
         }
     }
     for (peer, ds) in &partial.domains {
-        let (direction, name) = resolve(peer);
-        let e = extras.entry((direction, name)).or_default();
+        let (direction, name) = &resolved[peer];
+        let e = extras.entry((*direction, name.as_str())).or_default();
         for (d, n) in ds {
             *e.domains.entry(d).or_default() += n;
         }
@@ -365,7 +362,7 @@ pub fn build(
     // over numbers.
     let names: Vec<String> = extras
         .keys()
-        .map(|(_, n)| n.as_str())
+        .map(|(_, n)| *n)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .map(str::to_string)
@@ -380,12 +377,12 @@ pub fn build(
         Default::default();
     let mut cells = frame::PartnerCells::default();
     for (cell, counts) in &partial.cells {
-        let (direction, name) = resolve(&cell.peer);
+        let (direction, name) = &resolved[&cell.peer];
         let remote = cell.peer.remote.as_ref().map(|r| {
             let next = remote_ids.len() as u32;
             *remote_ids.entry(r).or_insert(next)
         });
-        cells.push(direction, name_id(&name), remote, cell, counts);
+        cells.push(*direction, name_id(name), remote, cell, counts);
     }
 
     let t = std::time::Instant::now();
@@ -400,16 +397,24 @@ pub fn build(
         let Some(direction) = Direction::parse(&row.direction) else {
             continue;
         };
-        let Some(e) = extras.get(&(direction, row.partner.clone())) else {
+        let Some(e) = extras.get(&(direction, row.partner.as_str())) else {
             continue;
         };
         row.example_host = most(&e.host_names, 1)
             .into_iter()
             .next()
-            .or_else(|| most(&e.ips, 1).into_iter().next())
+            .or_else(|| {
+                // Addresses as text, so ties break as the names would.
+                let ips: BTreeMap<String, u64> =
+                    e.ips.iter().map(|(a, n)| (a.to_string(), *n)).collect();
+                most(&ips, 1).into_iter().next()
+            })
             .unwrap_or_default();
         row.mail_domains = most(&e.domains, 5);
-        row.ciphers = e.ciphers.iter().cloned().collect();
+        let mut ciphers: Vec<String> = e.ciphers.iter().map(|c| c.label()).collect();
+        ciphers.sort();
+        ciphers.dedup();
+        row.ciphers = ciphers;
         if row.impact.at_risk() {
             row.affected_hosts = e.affected.iter().cloned().collect();
         }
