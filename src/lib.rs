@@ -223,12 +223,8 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
         phase("planned");
         let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
         let progress = Progress::new(config.progress, total);
-        // Few, long runs of jobs per thread: every run starts a partial of its own, and
-        // merging partials (all their cells and mail domains) is work no thread shares.
-        let run = (jobs.len() / (4 * rayon::current_num_threads())).max(1);
         let read = jobs
             .par_iter()
-            .with_min_len(run)
             .fold(Partial::default, |mut p, job| {
                 read::run(job, files, &mut p, &|n| progress.inc(n));
                 p
