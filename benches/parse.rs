@@ -6,7 +6,7 @@
 //! banners with commas), read once at start-up.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -14,42 +14,13 @@ use smtptls::parse::payload;
 use smtptls::parse::row::{self, Fields};
 use smtptls::parse::time::{self, Clock};
 
-/// Every protocol log under `sample-logs/`, in path order.
-fn sample_logs() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("log"))
-            {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs"),
-        &mut files,
-    );
-    files.sort();
-    files.retain(|p| {
-        std::fs::read(p).is_ok_and(|b| memchr::memmem::find(&b, b"#Log-type: SMTP ").is_some())
-    });
-    assert!(!files.is_empty(), "no protocol logs under sample-logs/");
-    files
-}
+mod common;
+use common::sample_logs;
 
 /// The data rows of the sample logs, `\n`-terminated, without `\r`, BOMs or headers.
 fn data_rows() -> Vec<u8> {
     let mut block = Vec::new();
-    for path in sample_logs() {
-        let bytes = std::fs::read(&path).expect("read sample log");
+    for (_, bytes) in sample_logs() {
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);

@@ -6,7 +6,7 @@
 //! reaches [`TARGET_BYTES`], so the row shapes are real and every copy is its own sessions.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -14,47 +14,13 @@ use smtptls::collect::Partial;
 use smtptls::parse::header::{Columns, LogKind};
 use smtptls::parse::row::{self, Fields};
 use smtptls::scan::{Origin, Scanner};
+
+mod common;
+use common::sample_logs;
 use smtptls::tls::MinTls;
 
 /// Size the corpus grows to (whole copies of the sample logs, so slightly more).
 const TARGET_BYTES: usize = 12 << 20;
-
-/// Every protocol log under `sample-logs/`, in path order (so a folder's rollover files
-/// follow each other and their sessions continue across them).
-fn sample_logs() -> Vec<(PathBuf, Vec<u8>)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("log"))
-            {
-                out.push(path);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs"),
-        &mut paths,
-    );
-    paths.sort();
-    let files: Vec<_> = paths
-        .into_iter()
-        .filter_map(|p| {
-            let bytes = std::fs::read(&p).ok()?;
-            memchr::memmem::find(&bytes, b"#Log-type: SMTP ")?;
-            Some((p, bytes))
-        })
-        .collect();
-    assert!(!files.is_empty(), "no protocol logs under sample-logs/");
-    files
-}
 
 /// Session id `id` of copy `copy` of folder `folder`: the top 12 bits are xored with a
 /// per-(copy, folder) tag, keeping the id's width and hex form. Non-hex ids are kept.

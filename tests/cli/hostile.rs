@@ -143,6 +143,15 @@ fn one_file(text: &[u8]) -> (tempfile::TempDir, Vec<Vec<String>>) {
     (dir, csv)
 }
 
+/// The file holds the one valid fabrikam.de session, counted exactly once.
+fn fabrikam_counted_once(text: &[u8]) {
+    let (_, csv) = one_file(text);
+    assert_eq!(
+        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
 fn with_valid_session(damage: &str) -> Vec<u8> {
     let mut t = header("recv");
     for r in fabrikam("08DE000000000001") {
@@ -157,11 +166,7 @@ fn with_valid_session(damage: &str) -> Vec<u8> {
 fn a_row_cut_mid_line_at_the_end_of_the_file() {
     let cut =
         "2026-11-25T14:09:00.000Z,EX01\\Default,08DE0000000000FF,0,10.0.1.11:25,192.0.2.9:1,+,";
-    let (_, csv) = one_file(&with_valid_session(cut));
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    fabrikam_counted_once(&with_valid_session(cut));
 }
 
 #[test]
@@ -197,11 +202,7 @@ fn a_ten_megabyte_line() {
         "2026-11-25T14:09:00.000Z,EX01\\Default,08DE0000000000FB,3,10.0.1.11:25,192.0.2.9:1,<,{},\r\n",
         "A".repeat(10 << 20)
     );
-    let (_, csv) = one_file(&with_valid_session(&long));
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    fabrikam_counted_once(&with_valid_session(&long));
 }
 
 #[test]
@@ -278,11 +279,7 @@ fn fields_line_in_another_order() {
         );
         t.push_str("\r\n");
     }
-    let (_, csv) = one_file(t.as_bytes());
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    fabrikam_counted_once(t.as_bytes());
 }
 
 #[test]
@@ -296,11 +293,7 @@ fn header_block_repeated_mid_file_after_a_restart() {
         t.push_str(r);
         t.push_str("\r\n");
     }
-    let (_, csv) = one_file(t.as_bytes());
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    fabrikam_counted_once(t.as_bytes());
 }
 
 #[test]
