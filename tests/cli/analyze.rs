@@ -367,3 +367,41 @@ fn progress_bar_on_a_terminal_for_long_runs_only() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading logs"));
 }
+
+#[test]
+fn parquet_holds_the_aggregate_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cells.parquet");
+    smtptls()
+        .args(["analyze", "sample-logs", "-q", "--parquet"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    // Read back with polars: one row per (peer, outcome, day) cell, sessions adding up.
+    use polars_io::SerReader;
+    let df = polars_io::parquet::read::ParquetReader::new(std::fs::File::open(&out).unwrap())
+        .finish()
+        .unwrap();
+    let sessions = df.column("sessions").unwrap().u64().unwrap();
+    let sessions: u64 = (0..sessions.len()).filter_map(|i| sessions.get(i)).sum();
+    assert_eq!(sessions, 107);
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for c in [
+        "direction",
+        "partner",
+        "remote",
+        "host",
+        "outcome",
+        "cipher",
+        "day",
+        "sessions",
+    ] {
+        assert!(names.iter().any(|n| n == c), "{c} in {names:?}");
+    }
+}
