@@ -146,7 +146,7 @@ pub struct Partial {
 
 /// Lower-case, no trailing dot: `MAIL.Globex.co.uk.` → `mail.globex.co.uk`.
 pub fn normalise_host(host: &str) -> Box<str> {
-    host.trim_end_matches('.').to_ascii_lowercase().into()
+    normalise_host_owned(host.into())
 }
 
 /// [`normalise_host`] in place, allocating only to drop a trailing dot.

@@ -439,6 +439,16 @@ mod tests {
         cells
     }
 
+    /// The cells read whole, after checking that every cut between two lines gives the
+    /// same cells.
+    fn cells_whatever_the_cut(kind: LogKind, rows: &[&str]) -> Vec<crate::collect::Cell> {
+        let whole = cells(kind, rows, None);
+        for cut in 1..rows.len() {
+            assert_eq!(cells(kind, rows, Some(cut)), whole, "cut {cut}");
+        }
+        whole
+    }
+
     #[test]
     fn refusal_split_from_its_starttls() {
         // STARTTLS ends one stretch, the refusal begins the next; the client goes on in
@@ -451,15 +461,8 @@ mod tests {
             "4,<,EHLO mx.partner.example",
             "5,-,",
         ];
-        let whole = cells(LogKind::Receive, &rows, None);
+        let whole = cells_whatever_the_cut(LogKind::Receive, &rows);
         assert_eq!(whole[0].outcome, crate::tls::TlsOutcome::Failed);
-        for cut in 1..rows.len() {
-            assert_eq!(
-                cells(LogKind::Receive, &rows, Some(cut)),
-                whole,
-                "cut {cut}"
-            );
-        }
     }
 
     #[test]
@@ -475,14 +478,11 @@ mod tests {
             "5,<,250 2.1.0 Sender OK",
             "6,-,",
         ];
-        let whole = cells(LogKind::Send, &rows, None);
+        let whole = cells_whatever_the_cut(LogKind::Send, &rows);
         assert_eq!(
             whole[0].peer.host.as_deref(),
             Some("mail.fourthcoffee.com.au")
         );
-        for cut in 1..rows.len() {
-            assert_eq!(cells(LogKind::Send, &rows, Some(cut)), whole, "cut {cut}");
-        }
     }
 
     #[test]
@@ -497,13 +497,10 @@ mod tests {
             "4,<,220 smtp.other.example ready",
             "5,-,",
         ];
-        let whole = cells(LogKind::Send, &rows, None);
+        let whole = cells_whatever_the_cut(LogKind::Send, &rows);
         assert_eq!(
             whole[0].peer.host.as_deref(),
             Some("mail.fourthcoffee.com.au")
         );
-        for cut in 1..rows.len() {
-            assert_eq!(cells(LogKind::Send, &rows, Some(cut)), whole, "cut {cut}");
-        }
     }
 }

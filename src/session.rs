@@ -119,8 +119,11 @@ impl SessionFacts {
     /// Adds a domain as read from a row (any case, maybe a trailing dot), allocating only
     /// when it is new to the session.
     pub fn add_domain_bytes(&mut self, raw: &[u8]) {
-        let trimmed = raw.trim_ascii_end();
-        let trimmed = trimmed.strip_suffix(b".").unwrap_or(trimmed);
+        // The same trimming as `normalise_host`, compared without allocating.
+        let mut trimmed = raw;
+        while let Some(t) = trimmed.strip_suffix(b".") {
+            trimmed = t;
+        }
         if self
             .domains
             .iter()

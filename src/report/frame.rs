@@ -14,6 +14,14 @@ use crate::partner::Direction;
 use crate::report::{Impact, PartnerRow, Versions};
 use crate::tls::{MinTls, TlsOutcome};
 
+/// The protocol's rank (newer is higher), `None` for outcomes without a known version.
+fn rank(outcome: &TlsOutcome) -> Option<i32> {
+    match outcome {
+        TlsOutcome::Negotiated(p, _) => p.rank().map(i32::from),
+        _ => None,
+    }
+}
+
 /// The aggregate cells, column by column, with direction and partner resolved.
 #[derive(Default)]
 pub struct FlatRows {
@@ -48,11 +56,11 @@ impl FlatRows {
         self.host
             .push(cell.peer.host.as_deref().map(str::to_string));
         self.outcome.push(cell.outcome.column().to_string());
-        let (rank, cipher) = match &cell.outcome {
-            TlsOutcome::Negotiated(p, c) => (p.rank().map(i32::from), Some(c.label())),
-            _ => (None, None),
+        self.rank.push(rank(&cell.outcome));
+        let cipher = match &cell.outcome {
+            TlsOutcome::Negotiated(_, c) => Some(c.label()),
+            _ => None,
         };
-        self.rank.push(rank);
         self.cipher.push(cipher);
         self.day.push(cell.day);
         self.sessions.push(counts.sessions);
@@ -112,10 +120,7 @@ impl PartnerCells {
         self.partner.push(partner);
         self.remote.push(remote);
         self.outcome.push(cell.outcome.column());
-        self.rank.push(match &cell.outcome {
-            TlsOutcome::Negotiated(p, _) => p.rank().map(i32::from),
-            _ => None,
-        });
+        self.rank.push(rank(&cell.outcome));
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
         self.weak.push(counts.weak);

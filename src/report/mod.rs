@@ -283,34 +283,10 @@ fn most<K: AsRef<str> + Ord>(m: &BTreeMap<K, u64>, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// The aggregate cells with direction and partner resolved, for Parquet.
-pub fn aggregate_rows(partial: &Partial) -> frame::FlatRows {
-    let mut flat = frame::FlatRows::default();
-    let mut cells: Vec<_> = partial.cells.iter().collect();
-    cells.sort_by(|a, b| a.0.cmp(b.0));
-    for (cell, counts) in cells {
-        let direction = partner::direction(&cell.peer, &partial.local_addresses);
-        let name = partner::partner(&cell.peer, direction);
-        let ip = cell
-            .peer
-            .remote
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        flat.push(direction, &name, &ip, cell, counts);
-    }
-    flat
-}
-
-/// Turns the merged, stitched aggregates into the report.
-pub fn build(
-    partial: &Partial,
-    files: &[LogFile],
-    min_tls: MinTls,
-    require_tls: &[String],
-) -> Result<Report, crate::Error> {
+/// Each peer's direction and partner, resolved once (a peer has cells per outcome and
+/// day, and a partner lookup walks the Public Suffix List).
+fn resolve_peers(partial: &Partial) -> rustc_hash::FxHashMap<&Peer, (Direction, String)> {
     let own = &partial.local_addresses;
-    // A peer has cells per outcome and day: resolve its partner (a PSL lookup) once.
     let mut resolved: rustc_hash::FxHashMap<&Peer, (Direction, String)> = Default::default();
     for peer in partial
         .cells
@@ -323,6 +299,36 @@ pub fn build(
             (direction, partner::partner(peer, direction))
         });
     }
+    resolved
+}
+
+/// The aggregate cells with direction and partner resolved, for Parquet.
+pub fn aggregate_rows(partial: &Partial) -> frame::FlatRows {
+    let resolved = resolve_peers(partial);
+    let mut flat = frame::FlatRows::default();
+    let mut cells: Vec<_> = partial.cells.iter().collect();
+    cells.sort_by(|a, b| a.0.cmp(b.0));
+    for (cell, counts) in cells {
+        let (direction, name) = &resolved[&cell.peer];
+        let ip = cell
+            .peer
+            .remote
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        flat.push(*direction, name, &ip, cell, counts);
+    }
+    flat
+}
+
+/// Turns the merged, stitched aggregates into the report.
+pub fn build(
+    partial: &Partial,
+    files: &[LogFile],
+    min_tls: MinTls,
+    require_tls: &[String],
+) -> Result<Report, crate::Error> {
+    let resolved = resolve_peers(partial);
     let mut extras: BTreeMap<(Direction, &str), Extras> = BTreeMap::new();
     for (cell, counts) in &partial.cells {
         let (direction, name) = &resolved[&cell.peer];
