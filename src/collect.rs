@@ -1,13 +1,17 @@
 //! Mergeable partial aggregates: what the files add up to, folded while they stream.
 //!
-//! A `Partial` grows with the *variety* of the traffic (peers × outcomes × days), not
-//! with its volume: a finished session is folded into counts and dropped. Partials merge
-//! associatively and commutatively, so rayon's map/reduce gives the same totals for any
-//! thread count and any file order; every list that reaches a report is sorted first.
+//! A `Partial` grows with the *variety* of the traffic (peers × outcomes, and days only
+//! when an output asks for them), not with its volume: a finished session is folded into
+//! counts and dropped. Peers, outcomes and mail domains are interned once per partial and
+//! the tables hold their ids, so a cell costs a few dozen bytes whatever its names.
+//! Partials merge associatively and commutatively, so rayon's map/reduce gives the same
+//! totals for any thread count and any file order; ids are private to a partial (merging
+//! translates them) and every list that reaches a report is sorted by name first.
 
+use std::hash::Hash;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
@@ -26,13 +30,35 @@ pub struct Peer {
     pub anonymous_tls: bool,
 }
 
-/// One cell of the aggregate table.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Distinct values, each known by its insertion index.
+pub type Interned<T> = indexmap::IndexSet<T, FxBuildHasher>;
+
+/// The id of a value in a partial's [`Interned`] set.
+pub type Id = u32;
+
+/// The value's id, inserting it if it is new.
+fn intern<T: Hash + Eq>(set: &mut Interned<T>, value: T) -> Id {
+    set.insert_full(value).0 as Id
+}
+
+/// One cell of the aggregate table, by the ids of its partial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cell {
-    pub peer: Peer,
-    pub outcome: TlsOutcome,
-    /// Days since the epoch of the session's first row (`None`: no valid timestamp).
+    pub peer: Id,
+    pub outcome: Id,
+    /// Days since the epoch of the session's first row (`None`: no valid timestamp, or the
+    /// partial does not keep days).
     pub day: Option<i32>,
+}
+
+/// A cell with its peer and outcome looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCell<'p> {
+    pub peer_id: Id,
+    pub peer: &'p Peer,
+    pub outcome: &'p TlsOutcome,
+    pub day: Option<i32>,
+    pub counts: Counts,
 }
 
 /// The counts in a cell.
@@ -123,9 +149,15 @@ impl std::ops::AddAssign<&Stats> for Stats {
 /// Everything a set of files adds up to.
 #[derive(Debug, Default)]
 pub struct Partial {
+    /// Cells per day too (for the Parquet aggregate); without, the table does not grow
+    /// with the number of days the logs cover.
+    pub by_day: bool,
+    pub peers: Interned<Peer>,
+    pub outcomes: Interned<TlsOutcome>,
+    pub domain_names: Interned<Box<str>>,
     pub cells: FxHashMap<Cell, Counts>,
-    /// Mail domains per peer, with the number of sessions that carried each.
-    pub domains: FxHashMap<Peer, FxHashMap<Box<str>, u64>>,
+    /// Sessions per (peer, mail domain) that carried the domain.
+    pub domains: FxHashMap<(Id, Id), u64>,
     /// Every address seen as a local endpoint: these are the organisation's servers.
     pub local_addresses: FxHashSet<Address>,
     /// Server names from receive connector ids, by local address.
@@ -183,31 +215,26 @@ impl Partial {
             .entry((server_label, s.kind, s.outcome.column()))
             .or_default() += 1;
 
-        let peer = Peer {
-            kind: s.kind,
-            remote: s.remote,
-            host: s.host.map(normalise_host_owned),
-            anonymous_tls: s.anonymous_tls,
-        };
+        let peer = intern(
+            &mut self.peers,
+            Peer {
+                kind: s.kind,
+                remote: s.remote,
+                host: s.host.map(normalise_host_owned),
+                anonymous_tls: s.anonymous_tls,
+            },
+        );
         let weak = matches!(&s.outcome, TlsOutcome::Negotiated(_, c) if c.is_weak());
-        if !s.domains.is_empty() {
-            // Look up before cloning the key: most sessions come from a known peer.
-            let d = match self.domains.get_mut(&peer) {
-                Some(d) => d,
-                None => self.domains.entry(peer.clone()).or_default(),
-            };
-            for domain in s.domains {
-                *d.entry(domain).or_default() += 1;
-            }
+        for domain in s.domains {
+            let domain = intern(&mut self.domain_names, domain);
+            *self.domains.entry((peer, domain)).or_default() += 1;
         }
-        *self
-            .cells
-            .entry(Cell {
-                peer,
-                outcome: s.outcome,
-                day: s.first.map(day_of),
-            })
-            .or_default() += Counts {
+        let cell = Cell {
+            peer,
+            outcome: intern(&mut self.outcomes, s.outcome),
+            day: s.first.filter(|_| self.by_day).map(day_of),
+        };
+        *self.cells.entry(cell).or_default() += Counts {
             sessions: 1,
             messages: u64::from(s.messages),
             weak: u64::from(weak),
@@ -216,16 +243,83 @@ impl Partial {
         };
     }
 
-    /// Folds another partial into this one.
-    pub fn merge(&mut self, o: Partial) {
-        for (k, v) in o.cells {
-            *self.cells.entry(k).or_default() += v;
+    /// An empty partial; `by_day` keeps cells per day (see [`Partial::by_day`]).
+    pub fn new(by_day: bool) -> Partial {
+        Partial {
+            by_day,
+            ..Partial::default()
         }
-        for (peer, ds) in o.domains {
-            let mine = self.domains.entry(peer).or_default();
-            for (d, n) in ds {
-                *mine.entry(d).or_default() += n;
-            }
+    }
+
+    pub fn peer(&self, id: Id) -> &Peer {
+        &self.peers[id as usize]
+    }
+
+    pub fn outcome(&self, id: Id) -> &TlsOutcome {
+        &self.outcomes[id as usize]
+    }
+
+    pub fn domain(&self, id: Id) -> &str {
+        &self.domain_names[id as usize]
+    }
+
+    /// The cells with their names, in name order: the same for any thread count and
+    /// file order, whatever ids the cells have.
+    pub fn named_cells(&self) -> Vec<NamedCell<'_>> {
+        let mut v: Vec<_> = (self.cells.iter())
+            .map(|(c, counts)| NamedCell {
+                peer_id: c.peer,
+                peer: self.peer(c.peer),
+                outcome: self.outcome(c.outcome),
+                day: c.day,
+                counts: *counts,
+            })
+            .collect();
+        v.sort_by(|a, b| (a.peer, a.outcome, a.day).cmp(&(b.peer, b.outcome, b.day)));
+        v
+    }
+
+    /// Swaps the interned tables (not the run totals or messages, whose order matters).
+    fn swap_tables(&mut self, o: &mut Partial) {
+        std::mem::swap(&mut self.peers, &mut o.peers);
+        std::mem::swap(&mut self.outcomes, &mut o.outcomes);
+        std::mem::swap(&mut self.domain_names, &mut o.domain_names);
+        std::mem::swap(&mut self.cells, &mut o.cells);
+        std::mem::swap(&mut self.domains, &mut o.domains);
+    }
+
+    /// Folds another partial into this one.
+    pub fn merge(&mut self, mut o: Partial) {
+        self.by_day |= o.by_day;
+        // Fold the smaller table into the larger: the larger keeps its ids and its
+        // allocation, and only the smaller one's entries are translated and rehashed.
+        if o.cells.len() + o.domains.len() > self.cells.len() + self.domains.len() {
+            self.swap_tables(&mut o);
+        }
+        let peers: Vec<Id> = o
+            .peers
+            .into_iter()
+            .map(|p| intern(&mut self.peers, p))
+            .collect();
+        let outcomes: Vec<Id> = (o.outcomes.into_iter())
+            .map(|t| intern(&mut self.outcomes, t))
+            .collect();
+        let names: Vec<Id> = (o.domain_names.into_iter())
+            .map(|d| intern(&mut self.domain_names, d))
+            .collect();
+        for (c, v) in o.cells {
+            let cell = Cell {
+                peer: peers[c.peer as usize],
+                outcome: outcomes[c.outcome as usize],
+                day: c.day,
+            };
+            *self.cells.entry(cell).or_default() += v;
+        }
+        for ((p, d), n) in o.domains {
+            *self
+                .domains
+                .entry((peers[p as usize], names[d as usize]))
+                .or_default() += n;
         }
         self.local_addresses.extend(o.local_addresses);
         for (addr, name) in o.server_names {
@@ -315,5 +409,134 @@ impl Partial {
             .collect();
         out.sort();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::{Cipher, Protocol};
+
+    fn session(
+        remote: &str,
+        host: &str,
+        outcome: TlsOutcome,
+        day: i64,
+        domains: &[&str],
+    ) -> Session {
+        Session {
+            kind: LogKind::Receive,
+            server: None,
+            local: None,
+            remote: Some(Address::Ip(remote.parse().unwrap())),
+            host: Some(host.into()),
+            anonymous_tls: false,
+            outcome,
+            messages: 1,
+            domains: domains.iter().map(|d| Box::from(*d)).collect(),
+            first: Some(day * 86_400_000),
+            last: Some(day * 86_400_000 + 1),
+        }
+    }
+
+    fn tls10() -> TlsOutcome {
+        TlsOutcome::Negotiated(Protocol::Tls10, Cipher::default())
+    }
+
+    /// Cells and (peer host, domain, sessions) by name: what a report can see.
+    fn seen(
+        p: &Partial,
+    ) -> (
+        Vec<(Peer, TlsOutcome, Option<i32>, Counts)>,
+        Vec<(String, String, u64)>,
+    ) {
+        let cells = (p.named_cells().into_iter())
+            .map(|c| (c.peer.clone(), c.outcome.clone(), c.day, c.counts))
+            .collect();
+        let mut domains: Vec<_> = (p.domains.iter())
+            .map(|((peer, d), n)| {
+                let host = p.peer(*peer).host.as_deref().unwrap_or("").to_string();
+                (host, p.domain(*d).to_string(), *n)
+            })
+            .collect();
+        domains.sort();
+        (cells, domains)
+    }
+
+    #[test]
+    fn merge_translates_ids_whatever_the_order() {
+        let a_sessions = [
+            session("192.0.2.1", "mx1.a.example", tls10(), 1, &["a.example"]),
+            session(
+                "192.0.2.2",
+                "mx.b.example",
+                TlsOutcome::Cleartext,
+                1,
+                &["b.example"],
+            ),
+        ];
+        let b_sessions = [
+            // Interned in the opposite order, so the two partials' ids disagree.
+            session(
+                "192.0.2.2",
+                "mx.b.example",
+                TlsOutcome::Cleartext,
+                2,
+                &["b.example"],
+            ),
+            session(
+                "192.0.2.1",
+                "mx1.a.example",
+                tls10(),
+                2,
+                &["x.example", "a.example"],
+            ),
+        ];
+        let mut whole = Partial::new(false);
+        for s in a_sessions.iter().chain(&b_sessions) {
+            whole.add_session(s.clone());
+        }
+        let (mut a, mut b) = (Partial::new(false), Partial::new(false));
+        a_sessions.iter().for_each(|s| a.add_session(s.clone()));
+        b_sessions.iter().for_each(|s| b.add_session(s.clone()));
+        let (mut ab, mut ba) = (Partial::new(false), Partial::new(false));
+        ab.merge(a);
+        ab.merge(b);
+        let (mut a, mut b) = (Partial::new(false), Partial::new(false));
+        a_sessions.iter().for_each(|s| a.add_session(s.clone()));
+        b_sessions.iter().for_each(|s| b.add_session(s.clone()));
+        ba.merge(b);
+        ba.merge(a);
+        assert_eq!(seen(&ab), seen(&whole));
+        assert_eq!(seen(&ba), seen(&whole));
+        let (cells, domains) = seen(&whole);
+        assert_eq!(cells.len(), 2);
+        assert_eq!(cells[0].3.sessions, 2);
+        assert_eq!(
+            domains,
+            [
+                ("mx.b.example".into(), "b.example".into(), 2),
+                ("mx1.a.example".into(), "a.example".into(), 2),
+                ("mx1.a.example".into(), "x.example".into(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn days_only_when_asked() {
+        let sessions = [
+            session("192.0.2.1", "mx.a.example", tls10(), 1, &[]),
+            session("192.0.2.1", "mx.a.example", tls10(), 2, &[]),
+        ];
+        let mut flat = Partial::new(false);
+        let mut daily = Partial::new(true);
+        for s in &sessions {
+            flat.add_session(s.clone());
+            daily.add_session(s.clone());
+        }
+        let days = |p: &Partial| p.named_cells().iter().map(|c| c.day).collect::<Vec<_>>();
+        assert_eq!(days(&flat), [None]);
+        assert_eq!(days(&daily), [Some(1), Some(2)]);
+        assert_eq!(flat.named_cells()[0].counts.sessions, 2);
     }
 }

@@ -163,16 +163,23 @@ impl Progress {
     }
 }
 
-/// The process's peak resident memory so far (Linux), for `SMTPTLS_TIMING`.
+/// The process's peak resident memory so far, and what is resident now (heap and other
+/// anonymous memory; mapped files, the program's own code included), for
+/// `SMTPTLS_TIMING` (Linux).
 fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l["VmHWM:".len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into())
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        (status.lines())
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("?", str::trim)
+            .to_string()
+    };
+    format!(
+        "{} (now: anonymous {}, files {})",
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:")
+    )
 }
 
 /// Reads every file under the configured paths into stitched aggregates.
@@ -223,12 +230,18 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
         phase("planned");
         let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
         let progress = Progress::new(config.progress, total);
+        // Days are kept only for the Parquet aggregate: the partner table does not need
+        // them, and without them memory does not grow with the days the logs cover.
+        let by_day = config.outputs.iter().any(|(f, _)| *f == Format::Parquet);
         let read = jobs
             .par_iter()
-            .fold(Partial::default, |mut p, job| {
-                read::run(job, files, &mut p, &|n| progress.inc(n));
-                p
-            })
+            .fold(
+                || Partial::new(by_day),
+                |mut p, job| {
+                    read::run(job, files, &mut p, &|n| progress.inc(n));
+                    p
+                },
+            )
             .reduce(Partial::default, |mut a, b| {
                 a.merge(b);
                 a
@@ -236,12 +249,13 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
         progress.finish();
         phase("read");
         if timing {
-            let domains: usize = read.domains.values().map(|d| d.len()).sum();
             eprintln!(
-                "smtptls: timing: {} cells, {} peers with {} mail domains, {} open fragments",
+                "smtptls: timing: {} cells, {} peers, {} mail domains in {} (peer, domain) \
+                 pairs, {} open fragments",
                 read.cells.len(),
+                read.peers.len(),
+                read.domain_names.len(),
                 read.domains.len(),
-                domains,
                 read.fragments.len()
             );
         }

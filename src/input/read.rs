@@ -113,7 +113,8 @@ pub fn run(job: &Job, files: &[LogFile], out: &mut Partial, progress: &dyn Fn(u6
             detected,
         } => {
             let f = &files[*file as usize];
-            if let Err(e) = stretch(f, *file, *folder, *chunk, *start, *end, detected, out) {
+            let place = (*file, *folder, *chunk);
+            if let Err(e) = stretch(f, place, (*start, *end), detected, WINDOW, out) {
                 out.stats.files_unreadable += 1;
                 out.warnings.push((*file, format!("{}: {}", f.label, e)));
             }
@@ -128,15 +129,13 @@ pub fn run(job: &Job, files: &[LogFile], out: &mut Partial, progress: &dyn Fn(u6
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Reads the lines starting in `[start, end)` of a plain file, `window` bytes at a time.
 fn stretch(
     f: &LogFile,
-    file: u32,
-    folder: u32,
-    chunk: u32,
-    start: u64,
-    end: u64,
+    (file, folder, chunk): (u32, u32, u32),
+    (start, end): (u64, u64),
     detected: &Detected,
+    mut window: usize,
     out: &mut Partial,
 ) -> std::io::Result<()> {
     let Detected::ProtocolLog { kind, columns, .. } = detected else {
@@ -152,14 +151,6 @@ fn stretch(
     let map = unsafe { memmap2::Mmap::map(&handle)? };
     let bytes: &[u8] = &map;
     let (start, end) = (start.min(len) as usize, end.min(len) as usize);
-    #[cfg(target_os = "linux")]
-    {
-        // Map this stretch's pages in one call rather than one page fault per 4 KiB
-        // (a quarter of a million faults per GiB otherwise). Older kernels say no; the
-        // pages then fault in as usual.
-        let from = start.saturating_sub(1) & !4095;
-        let _ = map.advise_range(memmap2::Advice::PopulateRead, from, end.max(from) - from);
-    }
     // This stretch owns the lines starting in [start, end): skip the line we start inside
     // (the previous stretch reads it) and finish the line that crosses `end`.
     let begin = if start == 0 {
@@ -189,11 +180,62 @@ fn stretch(
         kind: *kind,
         columns: *columns,
     });
-    if begin < finish {
-        scanner.feed(&bytes[begin..finish], true, out);
+    // The stretch is read through a window of mapped pages that moves along it: the pages
+    // behind the window are handed back, so resident memory stays at a window per thread
+    // whatever the size of the stretch.
+    let mut pos = begin;
+    while pos < finish {
+        let to = (pos + window).min(finish);
+        populate(&map, pos, to);
+        let used = scanner.feed(&bytes[pos..to], to == finish, out);
+        if used == 0 {
+            // One line longer than the window: widen it until the line fits.
+            window *= 2;
+            continue;
+        }
+        release(&map, pos, pos + used);
+        pos += used;
     }
     scanner.finish(out);
     Ok(())
+}
+
+/// The bytes of a plain file mapped at a time (see [`stretch`]).
+const WINDOW: usize = 4 << 20;
+const PAGE: usize = 4096;
+
+/// Maps the pages of `[from, to)` in one call rather than one page fault per 4 KiB (a
+/// quarter of a million faults per GiB otherwise). Older kernels say no; the pages then
+/// fault in as usual.
+fn populate(map: &memmap2::Mmap, from: usize, to: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        let from = from & !(PAGE - 1);
+        let _ = map.advise_range(memmap2::Advice::PopulateRead, from, to.max(from) - from);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (map, from, to);
+}
+
+/// Hands back the whole pages of `[from, to)`, which will not be read again: they leave
+/// the process's resident set (the page cache keeps them).
+fn release(map: &memmap2::Mmap, from: usize, to: usize) {
+    #[cfg(unix)]
+    {
+        let from = from & !(PAGE - 1);
+        let to = to & !(PAGE - 1);
+        if to > from {
+            // SAFETY: `map` is a read-only shared file mapping: after MADV_DONTNEED a read
+            // of these pages faults them in again from the file, with the same bytes. No
+            // slice into them outlives this call's callers' use (we never read behind
+            // `to` again).
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+            };
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (map, from, to);
 }
 
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
@@ -307,4 +349,48 @@ fn stream_from(
     }
     scanner.finish(out);
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Source;
+
+    /// A sample receive log read through windows of every size from tiny to whole, and
+    /// cut into two stretches: the same sessions, rows and bytes every time.
+    #[test]
+    fn stretch_windows_give_the_same_sessions() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-logs/EX02/FrontEnd/ProtocolLog/SmtpReceive/RECV20261125-1.LOG");
+        let size = std::fs::metadata(&path).unwrap().len();
+        let f = LogFile {
+            label: path.display().to_string(),
+            folder: String::new(),
+            source: Source::Plain,
+            size,
+            path,
+        };
+        let detected = detect(&read_head(&f.path).unwrap(), &f.label);
+        let read = |window: usize, cut: u64| {
+            let mut out = Partial::default();
+            for (chunk, range) in [(0, (0, cut)), (1, (cut, size))] {
+                stretch(&f, (0, 0, chunk), range, &detected, window, &mut out).unwrap();
+            }
+            out.stitch();
+            let cells: Vec<_> = (out.named_cells().into_iter())
+                .map(|c| (c.peer.clone(), c.outcome.clone(), c.counts))
+                .collect();
+            (cells, out.stats.clone())
+        };
+        let whole = read(WINDOW, size);
+        assert!(whole.1.sessions > 5, "{:?}", whole.1);
+        assert_eq!(whole.1.bytes, size - 3, "all but the BOM");
+        for window in [1, 7, 100, 4096, 5000] {
+            for cut in [size / 3, size / 2 + 1] {
+                let mut got = read(window, cut);
+                got.1.stitched_sessions = whole.1.stitched_sessions;
+                assert_eq!(got, whole, "window {window}, cut {cut}");
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::collect::{Cell, Counts};
+use crate::collect::{Counts, NamedCell};
 use crate::parse::time::format_millis;
 use crate::partner::Direction;
 use crate::report::{Impact, PartnerRow, Versions};
@@ -41,23 +41,17 @@ pub struct FlatRows {
 }
 
 impl FlatRows {
-    pub fn push(
-        &mut self,
-        direction: Direction,
-        partner: &str,
-        remote: &str,
-        cell: &Cell,
-        counts: &Counts,
-    ) {
+    pub fn push(&mut self, direction: Direction, partner: &str, remote: &str, cell: &NamedCell) {
+        let (outcome, counts) = (cell.outcome, &cell.counts);
         self.direction.push(direction.as_str());
         self.partner.push(partner.to_string());
         self.remote
             .push(Some(remote.to_string()).filter(|r| !r.is_empty()));
         self.host
             .push(cell.peer.host.as_deref().map(str::to_string));
-        self.outcome.push(cell.outcome.column().to_string());
-        self.rank.push(rank(&cell.outcome));
-        let cipher = match &cell.outcome {
+        self.outcome.push(outcome.column().to_string());
+        self.rank.push(rank(outcome));
+        let cipher = match outcome {
             TlsOutcome::Negotiated(_, c) => Some(c.label()),
             _ => None,
         };
@@ -113,14 +107,14 @@ impl PartnerCells {
         direction: Direction,
         partner: u32,
         remote: Option<u32>,
-        cell: &Cell,
+        outcome: &TlsOutcome,
         counts: &Counts,
     ) {
         self.direction.push(direction.as_str());
         self.partner.push(partner);
         self.remote.push(remote);
-        self.outcome.push(cell.outcome.column());
-        self.rank.push(rank(&cell.outcome));
+        self.outcome.push(outcome.column());
+        self.rank.push(rank(outcome));
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
         self.weak.push(counts.weak);
@@ -269,7 +263,7 @@ fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
 /// caller).
 pub fn partner_table(
     cells: PartnerCells,
-    names: &[String],
+    names: &[&str],
     required: &BTreeSet<(&'static str, u32)>,
     min: MinTls,
 ) -> Result<Vec<PartnerRow>, crate::Error> {
@@ -281,8 +275,7 @@ pub fn partner_table(
             .map(|i| {
                 ids.get(i)
                     .and_then(|id| names.get(id as usize))
-                    .cloned()
-                    .unwrap_or_default()
+                    .map_or_else(String::new, |n| n.to_string())
             })
             .collect()
     };

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::{Partial, Peer, Stats};
+use crate::collect::{Partial, Stats};
 use crate::input::LogFile;
 use crate::parse::endpoint::Address;
 use crate::partner::{self, Direction};
@@ -260,63 +260,70 @@ pub fn covers(required: &str, name: &str) -> bool {
             && n.as_bytes()[n.len() - r.len() - 1] == b'.')
 }
 
-/// What the report needs per (direction, partner) beyond counts, built from the
-/// aggregates in one pass: names, domains, ciphers, affected hosts.
+/// What the report needs per (direction, partner) beyond counts: names, domains,
+/// ciphers, affected hosts.
 #[derive(Default)]
 struct Extras<'p> {
-    /// Borrowed from the partial: a large run has many names, copied only when reported.
-    host_names: BTreeMap<&'p str, u64>,
-    ips: BTreeMap<&'p Address, u64>,
-    domains: BTreeMap<&'p str, u64>,
-    ciphers: BTreeSet<&'p Cipher>,
-    affected: BTreeSet<String>,
+    example_host: String,
+    mail_domains: Vec<&'p str>,
+    ciphers: Vec<&'p Cipher>,
+    affected: Vec<String>,
     required: bool,
 }
 
-/// The `n` keys with most sessions; the map's order breaks ties alphabetically.
-fn most<K: AsRef<str> + Ord>(m: &BTreeMap<K, u64>, n: usize) -> Vec<String> {
-    let mut v: Vec<_> = m.iter().collect();
-    v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-    v.into_iter()
-        .take(n)
-        .map(|(k, _)| k.as_ref().to_string())
+/// Sums `(group, key, sessions)` per group and key, then calls `keep` with each group's
+/// first `n` keys, most sessions first and ties in key order. One flat list sorted twice
+/// rather than a map per group: a large run has tens of thousands of partners and a
+/// hundred thousand (partner, mail domain) pairs.
+fn most_per_group<K: Ord + Clone>(
+    mut items: Vec<(u32, K, u64)>,
+    n: usize,
+    mut keep: impl FnMut(u32, K),
+) {
+    items.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    items.dedup_by(|later, first| {
+        let same = later.0 == first.0 && later.1 == first.1;
+        if same {
+            first.2 += later.2;
+        }
+        same
+    });
+    items.sort_unstable_by(|a, b| (a.0, b.2, &a.1).cmp(&(b.0, a.2, &b.1)));
+    let mut kept = (u32::MAX, 0);
+    for (group, key, _) in items {
+        if kept.0 != group {
+            kept = (group, 0);
+        }
+        if kept.1 < n {
+            kept.1 += 1;
+            keep(group, key);
+        }
+    }
+}
+
+/// Each peer's direction and partner by peer id, resolved once (a peer has cells per
+/// outcome and day, and a partner lookup walks the Public Suffix List).
+fn resolve_peers(partial: &Partial) -> Vec<(Direction, String)> {
+    let own = &partial.local_addresses;
+    (partial.peers.iter())
+        .map(|peer| {
+            let direction = partner::direction(peer, own);
+            (direction, partner::partner(peer, direction))
+        })
         .collect()
 }
 
-/// Each peer's direction and partner, resolved once (a peer has cells per outcome and
-/// day, and a partner lookup walks the Public Suffix List).
-fn resolve_peers(partial: &Partial) -> rustc_hash::FxHashMap<&Peer, (Direction, String)> {
-    let own = &partial.local_addresses;
-    let mut resolved: rustc_hash::FxHashMap<&Peer, (Direction, String)> = Default::default();
-    for peer in partial
-        .cells
-        .keys()
-        .map(|c| &c.peer)
-        .chain(partial.domains.keys())
-    {
-        resolved.entry(peer).or_insert_with(|| {
-            let direction = partner::direction(peer, own);
-            (direction, partner::partner(peer, direction))
-        });
-    }
-    resolved
-}
-
-/// The aggregate cells with direction and partner resolved, for Parquet.
+/// The aggregate cells with direction and partner resolved, for Parquet, in the order of
+/// their names (ids depend on the order the files were read in).
 pub fn aggregate_rows(partial: &Partial) -> frame::FlatRows {
     let resolved = resolve_peers(partial);
     let mut flat = frame::FlatRows::default();
-    let mut cells: Vec<_> = partial.cells.iter().collect();
-    cells.sort_by(|a, b| a.0.cmp(b.0));
-    for (cell, counts) in cells {
-        let (direction, name) = &resolved[&cell.peer];
-        let ip = cell
-            .peer
-            .remote
-            .as_ref()
+    for cell in partial.named_cells() {
+        let (direction, name) = &resolved[cell.peer_id as usize];
+        let ip = (cell.peer.remote.as_ref())
             .map(|r| r.to_string())
             .unwrap_or_default();
-        flat.push(*direction, name, &ip, cell, counts);
+        flat.push(*direction, name, &ip, &cell);
     }
     flat
 }
@@ -329,67 +336,97 @@ pub fn build(
     require_tls: &[String],
 ) -> Result<Report, crate::Error> {
     let resolved = resolve_peers(partial);
-    let mut extras: BTreeMap<(Direction, &str), Extras> = BTreeMap::new();
+    // Partners in (direction, name) order, and each peer's partner by index.
+    let mut keys: Vec<(Direction, &str)> =
+        (resolved.iter()).map(|(d, n)| (*d, n.as_str())).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let partner_of: Vec<u32> = (resolved.iter())
+        .map(|(d, n)| keys.binary_search(&(*d, n.as_str())).unwrap_or(0) as u32)
+        .collect();
+    let mut extras: Vec<Extras> = (0..keys.len()).map(|_| Extras::default()).collect();
+
+    let mut peer_sessions = vec![0u64; partial.peers.len()];
+    let mut peer_affected = vec![false; partial.peers.len()];
     for (cell, counts) in &partial.cells {
-        let (direction, name) = &resolved[&cell.peer];
-        let e = extras.entry((*direction, name.as_str())).or_default();
-        if let Some(h) = &cell.peer.host {
-            *e.host_names.entry(h).or_default() += counts.sessions;
-        }
-        if let TlsOutcome::Negotiated(p, c) = &cell.outcome {
-            e.ciphers.insert(c);
+        peer_sessions[cell.peer as usize] += counts.sessions;
+        if let TlsOutcome::Negotiated(p, c) = partial.outcome(cell.outcome) {
+            let e = &mut extras[partner_of[cell.peer as usize] as usize];
+            if !e.ciphers.contains(&c) {
+                e.ciphers.push(c);
+            }
             if min_tls.allows(p) == Some(false) {
-                let who = match (&cell.peer.host, &cell.peer.remote) {
-                    (Some(h), _) => h.to_string(),
-                    (None, Some(r)) => r.to_string(),
-                    (None, None) => String::new(),
-                };
-                e.affected.insert(who);
+                peer_affected[cell.peer as usize] = true;
             }
         }
-        if let Some(r) = &cell.peer.remote {
-            *e.ips.entry(r).or_default() += counts.sessions;
+    }
+    let mut hosts = Vec::new();
+    for (id, peer) in partial.peers.iter().enumerate() {
+        let partner = partner_of[id];
+        if let Some(h) = &peer.host {
+            hosts.push((partner, &**h, peer_sessions[id]));
+        }
+        if peer_affected[id] {
+            let who = match (&peer.host, &peer.remote) {
+                (Some(h), _) => h.to_string(),
+                (None, Some(r)) => r.to_string(),
+                (None, None) => String::new(),
+            };
+            extras[partner as usize].affected.push(who);
         }
     }
-    for (peer, ds) in &partial.domains {
-        let (direction, name) = &resolved[peer];
-        let e = extras.entry((*direction, name.as_str())).or_default();
-        for (d, n) in ds {
-            *e.domains.entry(d).or_default() += n;
-        }
+    most_per_group(hosts, 1, |p, h| {
+        extras[p as usize].example_host = h.to_string()
+    });
+    // Partners without a host name are shown by their busiest address, as text so that
+    // ties break as the names would.
+    let ips: Vec<_> = (partial.peers.iter().enumerate())
+        .filter(|(id, _)| extras[partner_of[*id] as usize].example_host.is_empty())
+        .filter_map(|(id, peer)| {
+            let r = peer.remote.as_ref()?;
+            Some((partner_of[id], r.to_string(), peer_sessions[id]))
+        })
+        .collect();
+    most_per_group(ips, 1, |p, ip| extras[p as usize].example_host = ip);
+
+    let domain_required: Vec<bool> = (partial.domain_names.iter())
+        .map(|d| require_tls.iter().any(|r| covers(r, d)))
+        .collect();
+    let mut domains = Vec::with_capacity(partial.domains.len());
+    for ((peer, domain), n) in &partial.domains {
+        let partner = partner_of[*peer as usize];
+        extras[partner as usize].required |= domain_required[*domain as usize];
+        domains.push((partner, partial.domain(*domain), *n));
     }
-    for ((_, name), e) in extras.iter_mut() {
-        e.required = require_tls
-            .iter()
-            .any(|r| covers(r, name) || e.domains.keys().any(|d| covers(r, d)));
+    most_per_group(domains, 5, |p, d| extras[p as usize].mail_domains.push(d));
+    for ((_, name), e) in keys.iter().zip(&mut extras) {
+        e.required |= require_tls.iter().any(|r| covers(r, name));
+        e.affected.sort_unstable();
+        e.affected.dedup();
     }
 
     // Partner names as ids in name order, remote addresses as ids: the table is built
     // over numbers.
-    let names: Vec<String> = extras
-        .keys()
-        .map(|(_, n)| *n)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let name_id = |n: &str| names.binary_search_by(|x| x.as_str().cmp(n)).unwrap_or(0) as u32;
-    let required: BTreeSet<(&'static str, u32)> = extras
-        .iter()
+    let mut names: Vec<&str> = keys.iter().map(|(_, n)| *n).collect();
+    names.sort_unstable();
+    names.dedup();
+    let name_id = |n: &str| names.binary_search(&n).unwrap_or(0) as u32;
+    let required: BTreeSet<(&'static str, u32)> = (keys.iter().zip(&extras))
         .filter(|(_, e)| e.required)
         .map(|((d, n), _)| (d.as_str(), name_id(n)))
         .collect();
-    let mut remote_ids: rustc_hash::FxHashMap<&crate::parse::endpoint::Address, u32> =
-        Default::default();
+    let mut remote_ids: rustc_hash::FxHashMap<&Address, u32> = Default::default();
     let mut cells = frame::PartnerCells::default();
     for (cell, counts) in &partial.cells {
-        let (direction, name) = &resolved[&cell.peer];
-        let remote = cell.peer.remote.as_ref().map(|r| {
+        let (direction, name) = &resolved[cell.peer as usize];
+        let remote = partial.peer(cell.peer).remote.as_ref().map(|r| {
             let next = remote_ids.len() as u32;
             *remote_ids.entry(r).or_insert(next)
         });
-        cells.push(*direction, name_id(name), remote, cell, counts);
+        let outcome = partial.outcome(cell.outcome);
+        cells.push(*direction, name_id(name), remote, outcome, counts);
     }
+    drop(remote_ids);
 
     let t = std::time::Instant::now();
     let mut partners = frame::partner_table(cells, &names, &required, min_tls)?;
@@ -403,26 +440,18 @@ pub fn build(
         let Some(direction) = Direction::parse(&row.direction) else {
             continue;
         };
-        let Some(e) = extras.get(&(direction, row.partner.as_str())) else {
+        let Ok(i) = keys.binary_search(&(direction, row.partner.as_str())) else {
             continue;
         };
-        row.example_host = most(&e.host_names, 1)
-            .into_iter()
-            .next()
-            .or_else(|| {
-                // Addresses as text, so ties break as the names would.
-                let ips: BTreeMap<String, u64> =
-                    e.ips.iter().map(|(a, n)| (a.to_string(), *n)).collect();
-                most(&ips, 1).into_iter().next()
-            })
-            .unwrap_or_default();
-        row.mail_domains = most(&e.domains, 5);
+        let e = &mut extras[i];
+        row.example_host = std::mem::take(&mut e.example_host);
+        row.mail_domains = e.mail_domains.iter().map(|d| d.to_string()).collect();
         let mut ciphers: Vec<String> = e.ciphers.iter().map(|c| c.label()).collect();
         ciphers.sort();
         ciphers.dedup();
         row.ciphers = ciphers;
         if row.impact.at_risk() {
-            row.affected_hosts = e.affected.iter().cloned().collect();
+            row.affected_hosts = std::mem::take(&mut e.affected);
         }
     }
 
@@ -489,6 +518,22 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn most_per_group_sums_then_keeps_the_busiest() {
+        let items = vec![
+            (1, "b", 2),
+            (0, "x", 1),
+            (1, "a", 1),
+            (1, "c", 3),
+            (1, "a", 2), // a: 3 in all, ties with c and sorts first
+            (0, "y", 1),
+            (2, "z", 0),
+        ];
+        let mut kept = Vec::new();
+        most_per_group(items, 2, |g, k| kept.push((g, k)));
+        assert_eq!(kept, [(0, "x"), (0, "y"), (1, "a"), (1, "c"), (2, "z")]);
+    }
 
     #[test]
     fn covers_domain_and_subdomains_only() {

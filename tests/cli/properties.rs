@@ -242,7 +242,7 @@ fn kind() -> impl Strategy<Value = LogKind> {
 /// Reads `input` as one stretch, or as two cut at byte `cut` (which must follow a `\n`),
 /// and stitches.
 fn scan(kind: LogKind, input: &[u8], cut: Option<usize>) -> Partial {
-    let mut out = Partial::default();
+    let mut out = Partial::new(true);
     match cut {
         None => {
             let mut s = Scanner::new(origin(kind, 0));
@@ -250,7 +250,7 @@ fn scan(kind: LogKind, input: &[u8], cut: Option<usize>) -> Partial {
             s.finish(&mut out);
         }
         Some(cut) => {
-            let mut first = Partial::default();
+            let mut first = Partial::new(true);
             let mut s = Scanner::new(origin(kind, 0));
             s.feed(&input[..cut], true, &mut first);
             s.finish(&mut first);
@@ -267,7 +267,7 @@ fn scan(kind: LogKind, input: &[u8], cut: Option<usize>) -> Partial {
 /// Feeds in pieces, the way the stream reader does: `last` only on the final piece, the
 /// unconsumed tail carried over.
 fn scan_in_pieces(kind: LogKind, input: &[u8], pieces: &[usize]) -> Partial {
-    let mut out = Partial::default();
+    let mut out = Partial::new(true);
     let mut s = Scanner::new(origin(kind, 0));
     let mut pending: Vec<u8> = Vec::new();
     let mut at = 0;
@@ -530,12 +530,12 @@ fn same_result(whole: &Partial, split: &Partial) -> Result<(), TestCaseError> {
     prop_assert_eq!(whole.stats.sessions, split.stats.sessions);
     prop_assert_eq!(whole.stats.rows, split.stats.rows);
     prop_assert_eq!(whole.stats.malformed_rows, split.stats.malformed_rows);
-    let sorted = |p: &Partial| {
-        let mut v: Vec<_> = p.cells.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+    let named = |p: &Partial| {
+        (p.named_cells().into_iter())
+            .map(|c| (c.peer.clone(), c.outcome.clone(), c.day, c.counts))
+            .collect::<Vec<_>>()
     };
-    prop_assert_eq!(sorted(whole), sorted(split));
+    prop_assert_eq!(named(whole), named(split));
     Ok(())
 }
 
