@@ -443,6 +443,11 @@ mod tests {
         TlsOutcome::Negotiated(Protocol::Tls10, Cipher::default())
     }
 
+    type Seen = (
+        Vec<(Peer, TlsOutcome, Option<i32>, Counts)>,
+        Vec<(String, String, u64)>,
+    );
+
     /// Cells and (peer host, domain, sessions) by name: what a report can see.
     fn seen(
         p: &Partial,
