@@ -449,12 +449,7 @@ mod tests {
     );
 
     /// Cells and (peer host, domain, sessions) by name: what a report can see.
-    fn seen(
-        p: &Partial,
-    ) -> (
-        Vec<(Peer, TlsOutcome, Option<i32>, Counts)>,
-        Vec<(String, String, u64)>,
-    ) {
+    fn seen(p: &Partial) -> Seen {
         let cells = (p.named_cells().into_iter())
             .map(|c| (c.peer.clone(), c.outcome.clone(), c.day, c.counts))
             .collect();
