@@ -7,9 +7,9 @@
 # (seed 42; reused when DIR/expected.csv exists), warms the page cache, then runs each
 # command 3 times under GNU time and reports the best wall time and the highest peak RSS:
 #   (a) find DIR -type f -print0 | xargs -0 cat > /dev/null      (the I/O floor)
-#   (b) grep -rc 'negotiation succeeded' DIR > /dev/null
-#   (c) smtptls analyze DIR -j1 --quiet > /dev/null
-#   (d) smtptls analyze DIR -j2 --quiet > /dev/null
+#   (b) grep -rc 'negotiation succeeded' DIR > FILE
+#   (c) smtptls analyze DIR -j1 --quiet > FILE
+#   (d) smtptls analyze DIR -j2 --quiet > FILE
 # and checks that `analyze -j1 --csv -` and `-j2 --csv -` are byte-identical.
 # Output is Markdown on stdout; progress goes to stderr. LC_ALL=C throughout (grep's speed
 # depends heavily on the locale). Exit status 1 if the -j1/-j2 outputs differ.
@@ -92,7 +92,9 @@ measure() {
     LABELS+=("$label")
     for ((i = 1; i <= RUNS; i++)); do
         rc=0
-        "$TIME" -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/stderr" || rc=$?
+        # stdout to a file, not /dev/null: GNU grep notices /dev/null and stops at the
+        # first match, which would not be a scan of every file.
+        "$TIME" -f '%e %M' -o "$TMP/time" "$@" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
         read -r w m < <(tail -n 1 "$TMP/time")
         if [[ $rc -ne 0 ]]; then
             log "warning: '$label' exited with status $rc; stderr:"
