@@ -9,6 +9,7 @@
 pub mod check;
 pub mod collect;
 pub mod input;
+pub mod memory;
 pub mod parse;
 pub mod partner;
 pub mod report;
@@ -163,25 +164,6 @@ impl Progress {
     }
 }
 
-/// The process's peak resident memory so far, and what is resident now (heap and other
-/// anonymous memory; mapped files, the program's own code included), for
-/// `SMTPTLS_TIMING` (Linux).
-fn peak_memory() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        (status.lines())
-            .find_map(|l| l.strip_prefix(name))
-            .map_or("?", str::trim)
-            .to_string()
-    };
-    format!(
-        "{} (now: anonymous {}, files {})",
-        field("VmHWM:"),
-        field("RssAnon:"),
-        field("RssFile:")
-    )
-}
-
 /// Reads every file under the configured paths into stitched aggregates.
 pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
     let timing = std::env::var_os("SMTPTLS_TIMING").is_some();
@@ -191,7 +173,7 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
             eprintln!(
                 "smtptls: timing: {name} at {:.3}s, peak memory {}",
                 t0.elapsed().as_secs_f64(),
-                peak_memory()
+                memory::usage()
             );
         }
     };
@@ -261,6 +243,7 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
         }
         head.merge(read);
         head.stitch();
+        memory::release_free();
         phase("stitched");
         head
     });
@@ -313,7 +296,7 @@ pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
         eprintln!(
             "smtptls: timing: report built in {:.3}s, peak memory {}",
             t0.elapsed().as_secs_f64(),
-            peak_memory()
+            memory::usage()
         );
     }
     report.fail_on = config.fail_on.clone();

@@ -3,7 +3,6 @@
 //! It never sees a row of a log: its input is the compact aggregate, so its cost does not
 //! grow with the size of the logs.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -99,9 +98,11 @@ pub struct PartnerCells {
     weak: Vec<u64>,
     first: Vec<Option<i64>>,
     last: Vec<Option<i64>>,
+    required: Vec<bool>,
 }
 
 impl PartnerCells {
+    /// A cell of `partner`; `required`: the partner is covered by `--require-tls`.
     pub fn push(
         &mut self,
         direction: Direction,
@@ -109,7 +110,9 @@ impl PartnerCells {
         remote: Option<u32>,
         outcome: &TlsOutcome,
         counts: &Counts,
+        required: bool,
     ) {
+        self.required.push(required);
         self.direction.push(direction.as_str());
         self.partner.push(partner);
         self.remote.push(remote);
@@ -134,39 +137,45 @@ impl PartnerCells {
             "weak" => self.weak,
             "first" => self.first,
             "last" => self.last,
+            "required" => self.required,
         )
     }
 }
 
-fn sessions_where(pred: Expr) -> Expr {
-    col("sessions").filter(pred).sum()
+/// The sessions of a cell when `pred` holds for it, else 0 (null counts as false).
+fn sessions_when(pred: Expr) -> Expr {
+    when(pred).then(col("sessions")).otherwise(lit(0u64))
 }
 
-/// The impact class, as an expression over the aggregated counts.
+/// The impact class, as an expression over the aggregated counts. Nested `when`s rather
+/// than `and`/`or`: polars answers a boolean operation on an all-false side with an 8 MB
+/// shared zero buffer, which would cost every run 8 MB of memory.
 fn impact_expr() -> Expr {
     let (ok, old) = (col("tls_allowed"), col("tls_refused"));
-    let class = when(old.clone().gt(lit(0)).and(ok.clone().eq(lit(0))))
-        .then(lit(Impact::FallsBackToCleartext.as_str()))
-        .when(old.gt(lit(0)))
-        .then(lit(Impact::PartiallyAffected.as_str()))
-        .when(ok.clone().eq(lit(0)).and(col("tls_failed").gt(lit(0))))
-        .then(lit(Impact::TlsFailing.as_str()))
-        .when(ok.clone().eq(lit(0)).and(col("tls_unknown").gt(lit(0))))
-        .then(lit(Impact::Unknown.as_str()))
-        .when(ok.eq(lit(0)))
-        .then(lit(Impact::CleartextOnly.as_str()))
-        .otherwise(lit(Impact::Unaffected.as_str()));
-    // TLS-required partners that would be affected queue instead of falling back.
-    when(
-        col("required").and(
-            class
-                .clone()
-                .eq(lit(Impact::FallsBackToCleartext.as_str()))
-                .or(class.clone().eq(lit(Impact::PartiallyAffected.as_str()))),
-        ),
-    )
-    .then(lit(Impact::MailStops.as_str()))
-    .otherwise(class)
+    let class = when(ok.eq(lit(0)))
+        .then(
+            when(old.clone().gt(lit(0)))
+                .then(lit(Impact::FallsBackToCleartext.as_str()))
+                .when(col("tls_failed").gt(lit(0)))
+                .then(lit(Impact::TlsFailing.as_str()))
+                .when(col("tls_unknown").gt(lit(0)))
+                .then(lit(Impact::Unknown.as_str()))
+                .otherwise(lit(Impact::CleartextOnly.as_str())),
+        )
+        .otherwise(
+            when(old.clone().gt(lit(0)))
+                .then(lit(Impact::PartiallyAffected.as_str()))
+                .otherwise(lit(Impact::Unaffected.as_str())),
+        );
+    // TLS-required partners that would be affected (falls back or partially: both are
+    // "some sessions refused") queue instead of falling back.
+    when(col("required"))
+        .then(
+            when(old.gt(lit(0)))
+                .then(lit(Impact::MailStops.as_str()))
+                .otherwise(class.clone()),
+        )
+        .otherwise(class)
 }
 
 fn severity_expr() -> Expr {
@@ -187,17 +196,17 @@ fn severity_expr() -> Expr {
 }
 
 /// Group the cells per (direction, partner), classify, and order worst first.
-pub fn partner_frame(
-    cells: DataFrame,
-    required: &BTreeSet<(&'static str, u32)>,
-    min: MinTls,
-) -> PolarsResult<DataFrame> {
-    let (req_dir, req_partner): (Vec<&str>, Vec<u32>) = required.iter().copied().unzip();
-    let required = df!(
-        "direction" => req_dir,
-        "partner" => req_partner,
-        "required" => vec![true; required.len()],
-    )?;
+pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
+    // Outcome counts as columns of the cells first, then plain sums per group: a
+    // filtered aggregation would build index lists per group and per column.
+    let rank = col("rank");
+    let mut split = vec![
+        sessions_when(rank.clone().gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
+        sessions_when(rank.lt(lit(i32::from(min.rank())))).alias("tls_refused"),
+    ];
+    for c in Versions::COLUMNS {
+        split.push(sessions_when(col("outcome").eq(lit(c))).alias(c));
+    }
     let mut aggs = vec![
         col("sessions").sum().alias("sessions"),
         col("messages").sum().alias("messages"),
@@ -205,23 +214,16 @@ pub fn partner_frame(
         col("remote").drop_nulls().n_unique().alias("hosts"),
         col("first").min().alias("first"),
         col("last").max().alias("last"),
-        sessions_where(col("rank").gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
-        sessions_where(col("rank").lt(lit(i32::from(min.rank())))).alias("tls_refused"),
+        col("tls_allowed").sum(),
+        col("tls_refused").sum(),
+        col("required").max(),
     ];
-    for c in Versions::COLUMNS {
-        aggs.push(sessions_where(col("outcome").eq(lit(c))).alias(c));
-    }
+    aggs.extend(Versions::COLUMNS.iter().map(|c| col(*c).sum()));
     cells
         .lazy()
+        .with_columns(split)
         .group_by([col("direction"), col("partner")])
         .agg(aggs)
-        .join(
-            required.lazy(),
-            [col("direction"), col("partner")],
-            [col("direction"), col("partner")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(col("required").fill_null(lit(false)))
         .with_column(impact_expr().alias("impact"))
         .with_column(severity_expr().alias("severity"))
         .sort_by_exprs(
@@ -264,10 +266,9 @@ fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
 pub fn partner_table(
     cells: PartnerCells,
     names: &[&str],
-    required: &BTreeSet<(&'static str, u32)>,
     min: MinTls,
 ) -> Result<Vec<PartnerRow>, crate::Error> {
-    let df = partner_frame(cells.into_frame()?, required, min)?;
+    let df = partner_frame(cells.into_frame()?, min)?;
     let direction = strs(&df, "direction")?;
     let partner: Vec<String> = {
         let ids = df.column("partner")?.u32()?;

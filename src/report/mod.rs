@@ -8,7 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod terminal;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
@@ -411,10 +411,6 @@ pub fn build(
     names.sort_unstable();
     names.dedup();
     let name_id = |n: &str| names.binary_search(&n).unwrap_or(0) as u32;
-    let required: BTreeSet<(&'static str, u32)> = (keys.iter().zip(&extras))
-        .filter(|(_, e)| e.required)
-        .map(|((d, n), _)| (d.as_str(), name_id(n)))
-        .collect();
     let mut remote_ids: rustc_hash::FxHashMap<&Address, u32> = Default::default();
     let mut cells = frame::PartnerCells::default();
     for (cell, counts) in &partial.cells {
@@ -424,12 +420,13 @@ pub fn build(
             *remote_ids.entry(r).or_insert(next)
         });
         let outcome = partial.outcome(cell.outcome);
-        cells.push(*direction, name_id(name), remote, outcome, counts);
+        let required = extras[partner_of[cell.peer as usize] as usize].required;
+        cells.push(*direction, name_id(name), remote, outcome, counts, required);
     }
     drop(remote_ids);
 
     let t = std::time::Instant::now();
-    let mut partners = frame::partner_table(cells, &names, &required, min_tls)?;
+    let mut partners = frame::partner_table(cells, &names, min_tls)?;
     if std::env::var_os("SMTPTLS_TIMING").is_some() {
         eprintln!(
             "smtptls: timing: polars partner table {:.3}s",
