@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use collect::Partial;
 use input::read::{self, Job};
 use input::Discovery;
+use report::frame::FlatRows;
 use report::{Impact, Report, Writer};
 use tls::MinTls;
 
@@ -274,8 +275,9 @@ fn check_outputs(config: &Config, discovery: &Discovery) -> Result<(), Error> {
     Ok(())
 }
 
-/// The whole analysis: files → report. Fails when no protocol log was found.
-pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
+/// The whole analysis: files → report, and the aggregate table when a Parquet output
+/// wants it. Fails when no protocol log was found.
+pub fn analyze(config: &Config) -> Result<(Report, Option<FlatRows>), Error> {
     let (partial, discovery) = collect(config)?;
     if partial.stats.files_read == 0 {
         let paths: Vec<_> = config
@@ -286,8 +288,11 @@ pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
         return Err(Error::NoInput(paths.join(", ")));
     }
     let t0 = Instant::now();
+    // The Parquet aggregate comes from the partial, which the report then consumes.
+    let wants_parquet = config.outputs.iter().any(|(f, _)| *f == Format::Parquet);
+    let aggregate = wants_parquet.then(|| report::aggregate_rows(&partial));
     let mut report = report::build(
-        &partial,
+        partial,
         &discovery.files,
         config.min_tls,
         &config.require_tls,
@@ -307,11 +312,15 @@ pub fn analyze(config: &Config) -> Result<(Report, Partial), Error> {
             .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
         report.diff = Some(check::diff(&baseline, &report));
     }
-    Ok((report, partial))
+    Ok((report, aggregate))
 }
 
 /// Writes every configured output.
-pub fn write_outputs(config: &Config, report: &Report, partial: &Partial) -> Result<(), Error> {
+pub fn write_outputs(
+    config: &Config,
+    report: &Report,
+    aggregate: Option<&FlatRows>,
+) -> Result<(), Error> {
     for (format, dest) in &config.outputs {
         let name = match dest {
             Destination::Stdout => "<stdout>".to_string(),
@@ -324,7 +333,8 @@ pub fn write_outputs(config: &Config, report: &Report, partial: &Partial) -> Res
                     io::Error::other("Parquet needs a file name"),
                 ));
             };
-            report::frame::write_parquet(report::aggregate_rows(partial), path)?;
+            let rows = aggregate.cloned().unwrap_or_default();
+            report::frame::write_parquet(rows, path)?;
             continue;
         }
         let writer: Box<dyn Writer> = match format {

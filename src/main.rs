@@ -20,14 +20,14 @@ fn main() -> ExitCode {
         }
     };
     let run = cli.into_run();
-    let (report, partial) = match smtptls::analyze(&run.config) {
+    let (report, aggregate) = match smtptls::analyze(&run.config) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("smtptls: {e}");
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = smtptls::write_outputs(&run.config, &report, &partial) {
+    if let Err(e) = smtptls::write_outputs(&run.config, &report, aggregate.as_ref()) {
         eprintln!("smtptls: {e}");
         return ExitCode::from(2);
     }

@@ -22,7 +22,7 @@ fn rank(outcome: &TlsOutcome) -> Option<i32> {
 }
 
 /// The aggregate cells, column by column, with direction and partner resolved.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FlatRows {
     direction: Vec<&'static str>,
     partner: Vec<String>,

@@ -328,13 +328,18 @@ pub fn aggregate_rows(partial: &Partial) -> frame::FlatRows {
     flat
 }
 
-/// Turns the merged, stitched aggregates into the report.
+/// Turns the merged, stitched aggregates into the report. Takes the partial so that its
+/// tables are freed as soon as they are folded into the partner cells, before the polars
+/// stage: the report's peak memory is then not the aggregate *and* the table.
 pub fn build(
-    partial: &Partial,
+    mut partial: Partial,
     files: &[LogFile],
     min_tls: MinTls,
     require_tls: &[String],
 ) -> Result<Report, crate::Error> {
+    let table = std::mem::take(&mut partial.cells);
+    let pairs = std::mem::take(&mut partial.domains);
+    let partial = &partial;
     let resolved = resolve_peers(partial);
     // Partners in (direction, name) order, and each peer's partner by index.
     let mut keys: Vec<(Direction, &str)> =
@@ -346,20 +351,64 @@ pub fn build(
         .collect();
     let mut extras: Vec<Extras> = (0..keys.len()).map(|_| Extras::default()).collect();
 
+    // Mail domains: the five busiest per partner, and whether one is TLS-required.
+    let domain_required: Vec<bool> = (partial.domain_names.iter())
+        .map(|d| require_tls.iter().any(|r| covers(r, d)))
+        .collect();
+    let mut domains = Vec::with_capacity(pairs.len());
+    for ((peer, domain), n) in pairs {
+        let partner = partner_of[peer as usize];
+        extras[partner as usize].required |= domain_required[domain as usize];
+        domains.push((partner, partial.domain(domain), n));
+    }
+    most_per_group(domains, 5, |p, d| extras[p as usize].mail_domains.push(d));
+    for ((_, name), e) in keys.iter().zip(&mut extras) {
+        e.required |= require_tls.iter().any(|r| covers(r, name));
+    }
+
+    // The cells: partner cells for the table (partner names as ids in name order, remote
+    // addresses as ids: the table is built over numbers), and per peer its sessions and
+    // whether an old protocol was seen.
+    let mut names: Vec<&str> = keys.iter().map(|(_, n)| *n).collect();
+    names.sort_unstable();
+    names.dedup();
+    let name_id = |n: &str| names.binary_search(&n).unwrap_or(0) as u32;
+    let mut remote_ids: rustc_hash::FxHashMap<&Address, u32> = Default::default();
+    let mut cells = frame::PartnerCells::default();
     let mut peer_sessions = vec![0u64; partial.peers.len()];
     let mut peer_affected = vec![false; partial.peers.len()];
-    for (cell, counts) in &partial.cells {
-        peer_sessions[cell.peer as usize] += counts.sessions;
-        if let TlsOutcome::Negotiated(p, c) = partial.outcome(cell.outcome) {
-            let e = &mut extras[partner_of[cell.peer as usize] as usize];
-            if !e.ciphers.contains(&c) {
-                e.ciphers.push(c);
+    for (cell, counts) in table {
+        let peer = cell.peer as usize;
+        let partner = partner_of[peer] as usize;
+        let outcome = partial.outcome(cell.outcome);
+        peer_sessions[peer] += counts.sessions;
+        if let TlsOutcome::Negotiated(p, c) = outcome {
+            if !extras[partner].ciphers.contains(&c) {
+                extras[partner].ciphers.push(c);
             }
             if min_tls.allows(p) == Some(false) {
-                peer_affected[cell.peer as usize] = true;
+                peer_affected[peer] = true;
             }
         }
+        let remote = partial.peer(cell.peer).remote.as_ref().map(|r| {
+            let next = remote_ids.len() as u32;
+            *remote_ids.entry(r).or_insert(next)
+        });
+        let (direction, name) = &resolved[peer];
+        let required = extras[partner].required;
+        cells.push(
+            *direction,
+            name_id(name),
+            remote,
+            outcome,
+            &counts,
+            required,
+        );
     }
+    drop(remote_ids);
+
+    // Per partner: its busiest host name (else address), and the hosts that would be
+    // refused.
     let mut hosts = Vec::new();
     for (id, peer) in partial.peers.iter().enumerate() {
         let partner = partner_of[id];
@@ -388,42 +437,10 @@ pub fn build(
         })
         .collect();
     most_per_group(ips, 1, |p, ip| extras[p as usize].example_host = ip);
-
-    let domain_required: Vec<bool> = (partial.domain_names.iter())
-        .map(|d| require_tls.iter().any(|r| covers(r, d)))
-        .collect();
-    let mut domains = Vec::with_capacity(partial.domains.len());
-    for ((peer, domain), n) in &partial.domains {
-        let partner = partner_of[*peer as usize];
-        extras[partner as usize].required |= domain_required[*domain as usize];
-        domains.push((partner, partial.domain(*domain), *n));
-    }
-    most_per_group(domains, 5, |p, d| extras[p as usize].mail_domains.push(d));
-    for ((_, name), e) in keys.iter().zip(&mut extras) {
-        e.required |= require_tls.iter().any(|r| covers(r, name));
+    for e in &mut extras {
         e.affected.sort_unstable();
         e.affected.dedup();
     }
-
-    // Partner names as ids in name order, remote addresses as ids: the table is built
-    // over numbers.
-    let mut names: Vec<&str> = keys.iter().map(|(_, n)| *n).collect();
-    names.sort_unstable();
-    names.dedup();
-    let name_id = |n: &str| names.binary_search(&n).unwrap_or(0) as u32;
-    let mut remote_ids: rustc_hash::FxHashMap<&Address, u32> = Default::default();
-    let mut cells = frame::PartnerCells::default();
-    for (cell, counts) in &partial.cells {
-        let (direction, name) = &resolved[cell.peer as usize];
-        let remote = partial.peer(cell.peer).remote.as_ref().map(|r| {
-            let next = remote_ids.len() as u32;
-            *remote_ids.entry(r).or_insert(next)
-        });
-        let outcome = partial.outcome(cell.outcome);
-        let required = extras[partner_of[cell.peer as usize] as usize].required;
-        cells.push(*direction, name_id(name), remote, outcome, counts, required);
-    }
-    drop(remote_ids);
 
     let t = std::time::Instant::now();
     let mut partners = frame::partner_table(cells, &names, min_tls)?;
