@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use smtptls::collect::Partial;
 use smtptls::parse::header::{Columns, LogKind};
-use smtptls::parse::row::{quote_field, row, Fields, MAX_FIELDS};
+use smtptls::parse::row::{quote_field, row, Fields, Rows, MAX_FIELDS};
 use smtptls::parse::{endpoint, header, payload, time};
 use smtptls::scan::{Origin, Scanner};
 
@@ -100,6 +100,27 @@ proptest! {
         prop_assert_eq!(count, values.len());
         prop_assert_eq!(damage, None);
         prop_assert_eq!(&kept[..], &values[..values.len().min(MAX_FIELDS)]);
+    }
+
+    #[test]
+    fn one_pass_rows_agree_with_row_per_line(buf in log_bytes(700)) {
+        // The one-pass splitter (64-byte separator masks over the whole buffer) gives
+        // each line the fields the per-line parser gives it, whatever the bytes.
+        let mut rows = Rows::new(&buf);
+        let mut f = Fields::default();
+        let mut lines = buf.split(|&b| b == b'\n').peekable();
+        while let Some((line, terminated)) = rows.next_row(&mut f) {
+            prop_assert_eq!(Some(line), lines.next());
+            prop_assert_eq!(terminated, lines.peek().is_some());
+            let (kept, count, damage) = parse_row(line.strip_suffix(b"\r").unwrap_or(line));
+            prop_assert_eq!(f.count, count);
+            prop_assert_eq!(f.damage, damage);
+            let got: Vec<Vec<u8>> = (0..count.min(MAX_FIELDS)).map(|i| f.get(i).to_vec()).collect();
+            prop_assert_eq!(got, kept);
+        }
+        prop_assert_eq!(rows.position(), buf.len());
+        // Only the empty "line" after a final `\n` is left.
+        prop_assert!(lines.next().is_none_or(|l| l.is_empty()));
     }
 
     #[test]
