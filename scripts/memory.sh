@@ -76,7 +76,7 @@ for SIZE in "${SIZES[@]}"; do
         for (i = 1; i <= NF; i++) {
             if ($(i + 1) == "cells,") c = $i
             if ($(i + 1) == "peers,") p = $i
-            if ($(i + 1) == "(peer,") d = $(i - 1)
+            if ($(i + 1) == "(peer,") d = $i
         }
         print c, p, d }' "$TMP/timing")
     awk -v s="$SIZE" -v b="$BYTES" -v w="$best" -v m="$maxrss" -v p="$peers" -v c="$cells" -v d="$pairs" \
