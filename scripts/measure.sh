@@ -32,25 +32,10 @@ DIR=${DIR:-$TARGET/corpus-$SIZE}
 BIN=$TARGET/release/smtptls
 GEN=$TARGET/release/examples/gen-corpus
 
-log() { printf '%s\n' "$*" >&2; }
-
-# ---- GNU time ----
-TIME=/usr/bin/time
-if ! "$TIME" -f '%e %M' -o /dev/null true 2>/dev/null; then
-    log "GNU time not found at $TIME; installing the 'time' package"
-    SUDO=
-    [[ $(id -u) -eq 0 ]] || SUDO=sudo
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq time >/dev/null
-    "$TIME" -f '%e %M' -o /dev/null true
-fi
-
-# ---- build ----
-# One cargo invocation for both: building the binary alone and the example alone resolve
-# dependency features differently (examples see dev-dependencies), and each would rebuild
-# polars from scratch.
-log "building smtptls and the gen-corpus example (release)"
-cargo build --release --bins --examples
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
+need_gnu_time
+build_release
 [[ -x "$BIN" ]] || { log "missing $BIN"; exit 2; }
 
 # ---- corpus ----

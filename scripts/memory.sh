@@ -24,19 +24,10 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 [[ "$TARGET" = /* ]] || TARGET=$ROOT/$TARGET
 BIN=$TARGET/release/smtptls
 GEN=$TARGET/release/examples/gen-corpus
-TIME=/usr/bin/time
-log() { printf '%s\n' "$*" >&2; }
-
-if ! "$TIME" -f '%e %M' -o /dev/null true 2>/dev/null; then
-    log "GNU time not found at $TIME; installing the 'time' package"
-    SUDO=
-    [[ $(id -u) -eq 0 ]] || SUDO=sudo
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq time >/dev/null
-fi
-
-log "building smtptls and the gen-corpus example (release)"
-cargo build --release --bins --examples
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
+need_gnu_time
+build_release
 
 TMP=$(mktemp -d)
 trap 'rm -rf -- "$TMP"' EXIT
@@ -62,7 +53,7 @@ for SIZE in "${SIZES[@]}"; do
     fi
     find "$DIR" -type f -print0 | xargs -0 cat >/dev/null
     BYTES=$(find "$DIR" -type f -name '*.LOG' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
-    best= maxrss=0
+    best='' maxrss=0
     for ((i = 1; i <= RUNS; i++)); do
         "$TIME" -f '%e %M' -o "$TMP/time" "$BIN" analyze "$DIR" -j2 --quiet >/dev/null
         read -r w m < <(tail -n 1 "$TMP/time")
