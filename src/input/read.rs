@@ -202,6 +202,8 @@ fn stretch(
 
 /// The bytes of a plain file mapped at a time (see [`stretch`]).
 const WINDOW: usize = 4 << 20;
+/// The smallest page size. On systems with larger pages the kernel rounds, and a page
+/// dropped too early is only read again from the file.
 const PAGE: usize = 4096;
 
 /// Maps the pages of `[from, to)` in one call rather than one page fault per 4 KiB (a
@@ -225,10 +227,11 @@ fn release(map: &memmap2::Mmap, from: usize, to: usize) {
         let from = from & !(PAGE - 1);
         let to = to & !(PAGE - 1);
         if to > from {
-            // SAFETY: `map` is a read-only shared file mapping: after MADV_DONTNEED a read
-            // of these pages faults them in again from the file, with the same bytes. No
-            // slice into them outlives this call's callers' use (we never read behind
-            // `to` again).
+            // SAFETY: `map` is a read-only shared file mapping, so MADV_DONTNEED only drops
+            // the pages from our page tables: a later read faults them in again from the
+            // file with the same bytes (it does not zero them, as it would for private
+            // anonymous memory). Every slice into the map stays valid; we just do not
+            // read behind `to` again.
             let _ = unsafe {
                 map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
             };
