@@ -19,14 +19,14 @@ pub mod tls;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use collect::Partial;
-use input::read::{self, Job};
+use input::read;
 use input::Discovery;
 use report::frame::FlatRows;
 use report::{Impact, Report, Writer};
@@ -178,38 +178,44 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
             );
         }
     };
-    let discovery = Discovery::walk(&config.paths);
-    phase("discovered");
-    check_outputs(config, &discovery)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {
         builder = builder.num_threads(n.max(1));
     }
     let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+    let discovery = pool.install(|| Discovery::walk(&config.paths));
+    phase("discovered");
+    check_outputs(config, &discovery)?;
     let partial = pool.install(|| {
         let files = &discovery.files;
         let folders = input::folder_ids(files);
         // Header reads and planning, in parallel too: a tree can hold thousands of files.
-        let planned: Vec<(Vec<Job>, Partial)> = (0..files.len())
+        // Folded into a few (jobs, partial) pairs, not one per file, and concatenated in
+        // order: the jobs stay in file order.
+        let (jobs, mut head) = (0..files.len())
             .into_par_iter()
-            .map(|i| {
-                let mut p = Partial::default();
-                let jobs = read::plan_file(
-                    &files[i],
-                    i as u32,
-                    folders[i],
-                    config.stretch_bytes,
-                    &mut p,
-                );
-                (jobs, p)
-            })
-            .collect();
-        let mut head = Partial::default();
-        let mut jobs = Vec::new();
-        for (j, p) in planned {
-            jobs.extend(j);
-            head.merge(p);
-        }
+            .fold(
+                || (Vec::new(), Partial::default()),
+                |(mut jobs, mut p), i| {
+                    let (file, folder) = (&files[i], folders[i]);
+                    jobs.extend(read::plan_file(
+                        file,
+                        i as u32,
+                        folder,
+                        config.stretch_bytes,
+                        &mut p,
+                    ));
+                    (jobs, p)
+                },
+            )
+            .reduce(
+                || (Vec::new(), Partial::default()),
+                |(mut jobs, mut p), (more, q)| {
+                    jobs.extend(more);
+                    p.merge(q);
+                    (jobs, p)
+                },
+            );
         phase("planned");
         let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
         let progress = Progress::new(config.progress, total);
@@ -260,14 +266,9 @@ pub fn collect(config: &Config) -> Result<(Partial, Discovery), Error> {
 fn check_outputs(config: &Config, discovery: &Discovery) -> Result<(), Error> {
     for (_, dest) in &config.outputs {
         if let Destination::File(path) = dest {
-            let resolved = path.canonicalize().ok().or_else(|| {
-                let parent = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                Some(parent.canonicalize().ok()?.join(path.file_name()?))
-            });
-            if resolved.is_some_and(|r| discovery.input_paths.contains(&r)) {
+            // An output that does not exist yet is no input.
+            let id = input::file_id_of(path);
+            if id.is_some_and(|id| discovery.input_ids.contains(&id)) {
                 return Err(Error::OutputIsInput(path.display().to_string()));
             }
         }

@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// How a file's bytes are reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -45,36 +47,81 @@ pub struct Discovery {
     pub files: Vec<LogFile>,
     /// `path: message` for what could not be read.
     pub errors: Vec<String>,
-    /// Every input file on disk, canonicalised: outputs must not overwrite them.
-    pub input_paths: HashSet<PathBuf>,
+    /// Every input file on disk: outputs must not overwrite them.
+    pub input_ids: HashSet<FileId>,
+}
+
+/// What identifies a file on disk whatever path names it (a link, `..`): device and inode
+/// on Unix, read from the metadata discovery has anyway; the canonical path elsewhere.
+#[cfg(unix)]
+pub type FileId = (u64, u64);
+#[cfg(not(unix))]
+pub type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+    path.canonicalize().ok()
+}
+
+/// The identity of the file at `path`, if one is there.
+pub fn file_id_of(path: &Path) -> Option<FileId> {
+    file_id(path, &std::fs::metadata(path).ok()?)
 }
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-/// A sort key comparing runs of digits by value.
-pub fn natural_key(s: &str) -> Vec<(u8, u64, String)> {
-    let mut key = Vec::new();
-    let mut chars = s.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut n = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(d);
-                chars.next();
-            }
-            // Leading zeros (hour 08) still order by value; the text breaks ties.
-            key.push((0, n.parse().unwrap_or(u64::MAX), n));
-        } else {
-            let mut t = String::new();
-            while let Some(&d) = chars.peek().filter(|d| !d.is_ascii_digit()) {
-                t.push(d.to_ascii_lowercase());
-                chars.next();
-            }
-            key.push((1, 0, t));
+/// Runs of digits and runs of other characters, in order.
+fn runs(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let digits = rest.as_bytes().first()?.is_ascii_digit();
+        let end = (rest.bytes())
+            .position(|b| b.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        rest = tail;
+        Some(run)
+    })
+}
+
+/// Natural order: runs of digits compare by value (hour `8` before hour `10`, leading
+/// zeros and all, the digits themselves breaking ties), other runs case-insensitively,
+/// and a digit run before any other. Compares in place: a tree of thousands of hourly
+/// files is sorted without a key per file.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let value = |run: &str| run.parse::<u64>().unwrap_or(u64::MAX);
+    let mut a = runs(a);
+    let mut b = runs(b);
+    loop {
+        let (x, y) = match (a.next(), b.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (x, y),
+        };
+        let (xd, yd) = (
+            x.as_bytes()[0].is_ascii_digit(),
+            y.as_bytes()[0].is_ascii_digit(),
+        );
+        let order = match (xd, yd) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (true, true) => value(x).cmp(&value(y)).then_with(|| x.cmp(y)),
+            (false, false) => (x.chars().map(|c| c.to_ascii_lowercase()))
+                .cmp(y.chars().map(|c| c.to_ascii_lowercase())),
+        };
+        if order != Ordering::Equal {
+            return order;
         }
     }
-    key
 }
 
 fn parent_label(path: &Path) -> String {
@@ -102,20 +149,40 @@ impl Discovery {
     pub fn walk(paths: &[PathBuf]) -> Discovery {
         let mut d = Discovery::default();
         let mut seen_dirs = HashSet::new();
+        let mut found = Vec::new();
         for p in paths {
-            d.visit(p, &mut seen_dirs, true);
+            d.visit(p, &mut seen_dirs, true, &mut found);
         }
-        let mut keyed: Vec<_> = d
-            .files
-            .drain(..)
-            .map(|f| ((natural_key(&f.folder), natural_key(&f.label)), f))
-            .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        d.files = keyed.into_iter().map(|(_, f)| f).collect();
+        // Opening every file to tell plain, gzip and zip apart is most of the walk's work:
+        // done in parallel (in order, so errors keep the tree's order).
+        let classified = found
+            .into_par_iter()
+            .fold(Discovery::default, |mut d, (path, size)| {
+                d.add_file(&path, size);
+                d
+            })
+            .reduce(Discovery::default, |mut a, b| {
+                a.files.extend(b.files);
+                a.errors.extend(b.errors);
+                a
+            });
+        d.files = classified.files;
+        d.errors.extend(classified.errors);
+        d.files.sort_by(|a, b| {
+            natural_cmp(&a.folder, &b.folder).then_with(|| natural_cmp(&a.label, &b.label))
+        });
         d
     }
 
-    fn visit(&mut self, path: &Path, seen_dirs: &mut HashSet<(u64, u64)>, top: bool) {
+    /// Walks `path`: directories are read here, files are noted in `found` with their
+    /// size (and their identity, so outputs never overwrite them).
+    fn visit(
+        &mut self,
+        path: &Path,
+        seen_dirs: &mut HashSet<(u64, u64)>,
+        top: bool,
+        found: &mut Vec<(PathBuf, u64)>,
+    ) {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
@@ -155,17 +222,19 @@ impl Discovery {
             }
             children.sort();
             for c in children {
-                self.visit(&c, seen_dirs, false);
+                self.visit(&c, seen_dirs, false, found);
             }
         } else if meta.is_file() {
-            self.add_file(path, meta.len());
+            if let Some(id) = file_id(path, &meta) {
+                self.input_ids.insert(id);
+            }
+            found.push((path.to_path_buf(), meta.len()));
         }
     }
 
+    /// A file found by the walk, told apart by its first bytes: gzip, zip (each member
+    /// becomes a file) or plain.
     fn add_file(&mut self, path: &Path, size: u64) {
-        if let Ok(c) = path.canonicalize() {
-            self.input_paths.insert(c);
-        }
         let label = path.to_string_lossy().into_owned();
         let m = match magic(path) {
             Ok(m) => m,
@@ -257,7 +326,7 @@ mod tests {
             "RECV2026112515-1.LOG",
             "RECV2026112514-1.LOG",
         ];
-        names.sort_by_key(|n| natural_key(n));
+        names.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(
             names,
             vec![
@@ -266,6 +335,43 @@ mod tests {
                 "RECV2026112514-10.LOG",
                 "RECV2026112515-1.LOG"
             ]
+        );
+    }
+
+    #[test]
+    fn natural_cmp_rules() {
+        use std::cmp::Ordering::*;
+        assert_eq!(
+            natural_cmp("EX2", "ex10"),
+            Less,
+            "digits by value, letters by case"
+        );
+        assert_eq!(
+            natural_cmp("h08", "h8"),
+            Less,
+            "equal values: the digits break the tie"
+        );
+        assert_eq!(
+            natural_cmp("a1", "a"),
+            Greater,
+            "a longer name after its prefix"
+        );
+        assert_eq!(
+            natural_cmp("1x", "x"),
+            Less,
+            "a digit run before a letter run"
+        );
+        assert_eq!(natural_cmp("RECV-1.LOG", "recv-1.log"), Equal);
+        assert_eq!(natural_cmp("", ""), Equal);
+        assert_eq!(
+            natural_cmp("9".repeat(30).as_str(), "10"),
+            Greater,
+            "overflow sorts last"
+        );
+        assert_eq!(
+            natural_cmp("é2", "É10"),
+            Greater,
+            "non-ASCII compared as is"
         );
     }
 }

@@ -135,6 +135,34 @@ fn refuses_to_write_over_an_input_file() {
     assert_eq!(std::fs::read(&log).unwrap(), before);
 }
 
+#[test]
+fn refuses_an_input_file_named_by_another_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        "RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    );
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let link = dir.path().join("report.csv");
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    let dotted = dir.path().join("sub/../RECV2026112514-1.LOG");
+    let before = std::fs::read(&log).unwrap();
+    for out_path in [link, dotted] {
+        let out = smtptls()
+            .arg("analyze")
+            .arg(dir.path())
+            .arg("--csv")
+            .arg(&out_path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", out_path.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("it is one of the input files"));
+    }
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+}
+
 /// Writes `text` as the only file of a fresh dir and returns the CSV (or panics).
 fn one_file(text: &[u8]) -> (tempfile::TempDir, Vec<Vec<String>>) {
     let dir = tempfile::tempdir().unwrap();
