@@ -1,11 +1,13 @@
 //! Process memory: handing freed memory back between the read and the report, and
 //! reading what is resident, for `SMTPTLS_TIMING`.
 
-/// Returns the memory freed while reading to the operating system.
+/// Returns freed memory to the operating system.
 ///
-/// Why: the read phase merges many partial aggregates on worker threads, and glibc keeps
-/// what they free in per-thread arenas, where the report (built on the main thread) cannot
-/// reuse it. Without this, the peak is the read phase's garbage plus the report.
+/// Why: glibc keeps what a thread frees in that thread's arena. The read phase merges
+/// many partial aggregates on worker threads, whose garbage the report (on the main
+/// thread) cannot reuse; the report frees the aggregate's tables on the main thread, which
+/// polars (on its own threads) cannot reuse. Called between those stages, so the peak is
+/// not the garbage of one stage plus the next.
 pub fn release_free() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's own arenas; it takes

@@ -442,6 +442,8 @@ pub fn build(
         e.affected.dedup();
     }
 
+    // The aggregate's tables are freed on this thread; polars allocates on its own.
+    crate::memory::release_free();
     let t = std::time::Instant::now();
     let mut partners = frame::partner_table(cells, &names, min_tls)?;
     if std::env::var_os("SMTPTLS_TIMING").is_some() {
