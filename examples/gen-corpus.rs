@@ -1227,6 +1227,25 @@ impl State {
     }
 }
 
+/// The TLS success line, when this server's version logs one, and what the session then
+/// counts as: the version and whether the suite is weak, or unknown without the line.
+fn negotiated(
+    s: &mut Session,
+    srv: &Srv,
+    v: Ver,
+    client: bool,
+    suite: &Suite,
+    now: u64,
+    mid: u64,
+) -> (Out, bool) {
+    if srv.flavor.logs_tls() {
+        s.r("*", "", &tls_line(srv.flavor, v, client, suite, now, mid));
+        (out_of(v), suite.weak())
+    } else {
+        (Out::Unknown, false)
+    }
+}
+
 fn tls_line(flavor: Flavor, v: Ver, client: bool, s: &Suite, now: u64, mid: u64) -> String {
     let side = if client { "CLIENT" } else { "SERVER" };
     let proto = match v {
@@ -1670,17 +1689,7 @@ fn recv_ext(
                     h,
                 );
             }
-            if srv.flavor.logs_tls() {
-                s.r(
-                    "*",
-                    "",
-                    &tls_line(srv.flavor, v, false, &suite, now, w.mid_ms),
-                );
-                out = out_of(v);
-                weak = suite.weak();
-            } else {
-                out = Out::Unknown;
-            }
+            (out, weak) = negotiated(&mut s, srv, v, false, &suite, now, w.mid_ms);
             s.r("<", &format!("EHLO {name}"), "");
             if srv.flavor != Flavor::Ex2010 {
                 if h.client_cert {
@@ -1878,16 +1887,7 @@ fn recv_int(
     s.r(">", "220 2.0.0 SMTP server ready", "");
     our_cert(&mut s, srv, true, "Sending certificate");
     let (v, suite) = internal_dec(srv, peer);
-    let (out, weak) = if srv.flavor.logs_tls() {
-        s.r(
-            "*",
-            "",
-            &tls_line(srv.flavor, v, false, &suite, now, w.mid_ms),
-        );
-        (out_of(v), suite.weak())
-    } else {
-        (Out::Unknown, false)
-    };
+    let (out, weak) = negotiated(&mut s, srv, v, false, &suite, now, w.mid_ms);
     s.r("<", &format!("EHLO {}", peer.fqdn), "");
     s.r(
         ">",
@@ -1979,16 +1979,7 @@ fn send_int(
     s.r("<", "220 2.0.0 SMTP server ready", "");
     our_cert(&mut s, peer, true, "Remote certificate");
     let (v, suite) = internal_dec(srv, peer);
-    let (out, weak) = if srv.flavor.logs_tls() {
-        s.r(
-            "*",
-            "",
-            &tls_line(srv.flavor, v, true, &suite, now, w.mid_ms),
-        );
-        (out_of(v), suite.weak())
-    } else {
-        (Out::Unknown, false)
-    };
+    let (out, weak) = negotiated(&mut s, srv, v, true, &suite, now, w.mid_ms);
     s.r("*", "", "Received certificate");
     s.r("*", &peer.thumb, "Certificate thumbprint");
     s.r(">", &format!("EHLO {}", srv.fqdn), "");
@@ -2109,17 +2100,7 @@ fn send_ext(
                 "Remote certificate",
                 h,
             );
-            if srv.flavor.logs_tls() {
-                s.r(
-                    "*",
-                    "",
-                    &tls_line(srv.flavor, v, true, &suite, now, w.mid_ms),
-                );
-                out = out_of(v);
-                weak = suite.weak();
-            } else {
-                out = Out::Unknown;
-            }
+            (out, weak) = negotiated(&mut s, srv, v, true, &suite, now, w.mid_ms);
             s.r("*", "", "Received certificate");
             s.r("*", &h.thumb, "Certificate thumbprint");
             s.r(">", &format!("EHLO {our}"), "");

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::logs::{analyze_csv, counts_of, header, smtptls, write_log, Inbound, FIELDS};
+use crate::logs::{analyze_csv, counts_of, header, run_csv, smtptls, write_log, Inbound, FIELDS};
 
 fn fabrikam(sid: &str) -> Vec<String> {
     Inbound {
@@ -17,27 +17,56 @@ fn fabrikam(sid: &str) -> Vec<String> {
     .rows()
 }
 
+/// Writes the one valid fabrikam.de session as the dir's `RECV2026112514-1.LOG`.
+fn fabrikam_log(dir: &Path) -> std::path::PathBuf {
+    write_log(
+        dir,
+        "RECV2026112514-1.LOG",
+        "recv",
+        &fabrikam("08DE000000000001"),
+    )
+}
+
+/// What `smtptls analyze DIR` prints on stdout.
+fn summary(dir: &Path) -> String {
+    let out = smtptls().arg("analyze").arg(dir).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
 const FABRIKAM_ONE: &str = "inbound,fabrikam.de,unaffected,1,1,0,1,0,0,0,0,0,0,0,0,1";
 
-#[test]
-fn csv_cells_from_strangers_are_inert() {
+/// The CSV holds the one valid fabrikam.de session, counted exactly once.
+fn assert_fabrikam_once(csv: &[Vec<String>]) {
+    assert_eq!(
+        counts_of(csv, "inbound", "fabrikam.de").unwrap(),
+        FABRIKAM_ONE
+    );
+}
+
+/// A dir holding one TLS 1.0 session from 192.0.2.66 that says `ehlo` and sends as
+/// `senders`: a stranger choosing the strings we print.
+fn stranger(ehlo: &str, senders: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let rows = Inbound {
         sid: "08DE000000000001",
         remote: "192.0.2.66",
-        ehlo: "=HYPERLINK(\"http://x\")",
+        ehlo,
         proto: Some("SP_PROT_TLS1_0_SERVER"),
-        senders: &["x@-evil.example", "y@+cmd.example", "z@@sum.example"],
+        senders,
         minute: 1,
     }
     .rows();
     write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--csv", "-"])
-        .output()
-        .unwrap();
+    dir
+}
+
+#[test]
+fn csv_cells_from_strangers_are_inert() {
+    let dir = stranger(
+        "=HYPERLINK(\"http://x\")",
+        &["x@-evil.example", "y@+cmd.example", "z@@sum.example"],
+    );
+    let out = run_csv(dir.path(), &[]);
     let rows = crate::logs::csv_rows(&out.stdout);
     for row in &rows {
         for cell in row {
@@ -56,17 +85,7 @@ fn csv_cells_from_strangers_are_inert() {
 
 #[test]
 fn escape_sequences_never_reach_the_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let rows = Inbound {
-        sid: "08DE000000000001",
-        remote: "192.0.2.66",
-        ehlo: "evil\u{1b}]0;pwned\u{7}.example.com",
-        proto: Some("SP_PROT_TLS1_0_SERVER"),
-        senders: &[],
-        minute: 1,
-    }
-    .rows();
-    write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
+    let dir = stranger("evil\u{1b}]0;pwned\u{7}.example.com", &[]);
     let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
     assert!(out.status.success());
     assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07));
@@ -81,10 +100,7 @@ fn gz_and_zip_give_the_same_answer_as_plain_files() {
     let p1 = write_log(plain.path(), "SmtpReceive/RECV2026112514-1.LOG", "recv", a);
     let p2 = write_log(plain.path(), "SmtpReceive/RECV2026112514-2.LOG", "recv", b);
     let expected = analyze_csv(plain.path(), &[]);
-    assert_eq!(
-        counts_of(&expected, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&expected);
 
     let gz = tempfile::tempdir().unwrap();
     std::fs::create_dir(gz.path().join("SmtpReceive")).unwrap();
@@ -117,12 +133,7 @@ fn gz_and_zip_give_the_same_answer_as_plain_files() {
 #[test]
 fn refuses_to_write_over_an_input_file() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write_log(
-        dir.path(),
-        "RECV2026112514-1.LOG",
-        "recv",
-        &fabrikam("08DE000000000001"),
-    );
+    let log = fabrikam_log(dir.path());
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let link = dir.path().join("report.csv");
     std::os::unix::fs::symlink(&log, &link).unwrap();
@@ -153,10 +164,7 @@ fn one_file(text: &[u8]) -> (tempfile::TempDir, Vec<Vec<String>>) {
 /// The file holds the one valid fabrikam.de session, counted exactly once.
 fn fabrikam_counted_once(text: &[u8]) {
     let (_, csv) = one_file(text);
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&csv);
 }
 
 fn with_valid_session(damage: &str) -> Vec<u8> {
@@ -187,18 +195,10 @@ fn too_few_too_many_fields_nul_bytes_and_invalid_utf8() {
     bytes.extend_from_slice(b"2026-11-25T14:09:01.000Z,EX01\\Default,08DE0000000000FC,0,10.0.1.11:25,192.0.2.8:1,<,EHLO mx.\xff\xfe.example,\r\n");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("RECV2026112514-1.LOG"), &bytes).unwrap();
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--csv", "-"])
-        .output()
-        .unwrap();
+    let out = run_csv(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0));
     let csv = crate::logs::csv_rows(&out.stdout);
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&csv);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("3 malformed rows"), "{stderr}");
 }
@@ -217,14 +217,8 @@ fn empty_and_header_only_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("RECV2026112513-1.LOG"), b"").unwrap();
     std::fs::write(dir.path().join("RECV2026112513-2.LOG"), header("recv")).unwrap();
-    write_log(
-        dir.path(),
-        "RECV2026112514-1.LOG",
-        "recv",
-        &fabrikam("08DE000000000001"),
-    );
-    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    fabrikam_log(dir.path());
+    let text = summary(dir.path());
     assert!(text.contains("Read 2 protocol log files"), "{text}");
     assert!(text.contains("skipped 1 other files"), "{text}");
 }
@@ -237,21 +231,8 @@ fn missing_fields_line_falls_back_with_a_warning() {
         .replace(&format!("{FIELDS}\r\n"), "");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("RECV2026112514-1.LOG"), text).unwrap();
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--csv", "-"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        counts_of(
-            &crate::logs::csv_rows(&out.stdout),
-            "inbound",
-            "fabrikam.de"
-        )
-        .unwrap(),
-        FABRIKAM_ONE
-    );
+    let out = run_csv(dir.path(), &[]);
+    assert_fabrikam_once(&crate::logs::csv_rows(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no #Fields line"));
 }
 
@@ -314,10 +295,7 @@ fn sessions_missing_first_or_last_rows_and_sequence_gaps() {
     kept.insert(2, dup);
     write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &kept);
     let csv = analyze_csv(dir.path(), &[]);
-    assert_eq!(
-        counts_of(&csv, "inbound", "fabrikam.de").unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&csv);
 }
 
 #[test]
@@ -347,22 +325,9 @@ fn symlink_loops_and_dangling_links_are_reported_not_followed_forever() {
     std::os::unix::fs::symlink(dir.path().join("logs"), dir.path().join("logs/loop")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("logs/dangling"))
         .unwrap();
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--csv", "-"])
-        .output()
-        .unwrap();
+    let out = run_csv(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        counts_of(
-            &crate::logs::csv_rows(&out.stdout),
-            "inbound",
-            "fabrikam.de"
-        )
-        .unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&crate::logs::csv_rows(&out.stdout));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("symlink loop"), "{stderr}");
     assert!(stderr.contains("dangling"), "{stderr}");
@@ -376,14 +341,8 @@ fn a_file_that_is_not_a_log_but_ends_in_log() {
         b"\x89PNG\r\n\x1a\n\0\0binary",
     )
     .unwrap();
-    write_log(
-        dir.path(),
-        "RECV2026112514-1.LOG",
-        "recv",
-        &fabrikam("08DE000000000001"),
-    );
-    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    fabrikam_log(dir.path());
+    let text = summary(dir.path());
     assert!(
         text.contains("skipped 1 other files") && text.contains("0 malformed rows"),
         "{text}"
@@ -469,15 +428,7 @@ fn unreadable_file_and_directory_are_reported_and_the_rest_read() {
     );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.matches("Permission denied").count(), 2, "{stderr}");
-    assert_eq!(
-        counts_of(
-            &crate::logs::csv_rows(&out.stdout),
-            "inbound",
-            "fabrikam.de"
-        )
-        .unwrap(),
-        FABRIKAM_ONE
-    );
+    assert_fabrikam_once(&crate::logs::csv_rows(&out.stdout));
 }
 
 /// Whether the tests run as root (as CI does).

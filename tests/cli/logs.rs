@@ -131,15 +131,20 @@ pub fn counts_of(rows: &[Vec<String>], direction: &str, partner: &str) -> Option
         .map(|r| r[..16].join(","))
 }
 
-/// Runs `analyze PATH --csv -` plus extra args, returning the CSV rows.
-pub fn analyze_csv(path: &Path, extra: &[&str]) -> Vec<Vec<String>> {
-    let out = smtptls()
+/// Runs `analyze PATH --csv -` plus extra args, whatever its exit status.
+pub fn run_csv(path: &Path, extra: &[&str]) -> std::process::Output {
+    smtptls()
         .arg("analyze")
         .arg(path)
         .args(["--csv", "-"])
         .args(extra)
         .output()
-        .expect("run");
+        .expect("run")
+}
+
+/// Runs `analyze PATH --csv -` plus extra args, returning the CSV rows.
+pub fn analyze_csv(path: &Path, extra: &[&str]) -> Vec<Vec<String>> {
+    let out = run_csv(path, extra);
     assert!(
         out.status.success(),
         "{}",
