@@ -6,6 +6,13 @@ use serde_json::Value;
 
 use crate::logs::{smtptls, write_log, Inbound};
 
+/// `smtptls check PATH`, for more arguments.
+fn check(path: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
+    let mut cmd = smtptls();
+    cmd.arg("check").arg(path);
+    cmd
+}
+
 fn session(sid: &str, remote: &str, ehlo: &str, proto: Option<&str>) -> Vec<String> {
     Inbound {
         sid,
@@ -47,12 +54,7 @@ fn snapshot(dir: &Path, with_globex: bool, fabrikam_proto: &str) {
 fn check_exits_1_and_names_exactly_the_partners_at_risk() {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), true, "SP_PROT_TLS1_2_SERVER");
-    let out = smtptls()
-        .arg("check")
-        .arg(dir.path())
-        .arg("-q")
-        .output()
-        .unwrap();
+    let out = check(dir.path()).arg("-q").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let listed: Vec<_> = stderr.lines().filter(|l| l.contains('\t')).collect();
@@ -66,21 +68,14 @@ fn check_exits_1_and_names_exactly_the_partners_at_risk() {
 fn check_exits_0_without_partners_at_risk() {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), false, "SP_PROT_TLS1_2_SERVER");
-    smtptls()
-        .arg("check")
-        .arg(dir.path())
-        .arg("-q")
-        .assert()
-        .code(0);
+    check(dir.path()).arg("-q").assert().code(0);
 }
 
 #[test]
 fn check_fail_on_replaces_the_classes() {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), false, "SP_PROT_TLS1_2_SERVER");
-    let out = smtptls()
-        .arg("check")
-        .arg(dir.path())
+    let out = check(dir.path())
         .args(["-q", "--fail-on", "cleartext_only"])
         .output()
         .unwrap();
@@ -88,9 +83,7 @@ fn check_fail_on_replaces_the_classes() {
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("inbound\tlitware.com\tcleartext_only"));
-    smtptls()
-        .arg("check")
-        .arg(dir.path())
+    check(dir.path())
         .args(["--fail-on", "no_such_class"])
         .assert()
         .code(2);
@@ -99,11 +92,9 @@ fn check_fail_on_replaces_the_classes() {
 #[test]
 fn check_exits_2_when_it_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
-    smtptls().arg("check").arg(dir.path()).assert().code(2);
+    check(dir.path()).assert().code(2);
     snapshot(dir.path(), false, "SP_PROT_TLS1_2_SERVER");
-    smtptls()
-        .arg("check")
-        .arg(dir.path())
+    check(dir.path())
         .args(["--baseline", "/nonexistent/old.json"])
         .assert()
         .code(2);
@@ -113,9 +104,7 @@ fn check_exits_2_when_it_cannot_run() {
 fn json_report_has_the_documented_fields() {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), true, "SP_PROT_TLS1_2_SERVER");
-    let out = smtptls()
-        .arg("check")
-        .arg(dir.path())
+    let out = check(dir.path())
         .args([
             "--json",
             "-",
@@ -149,18 +138,14 @@ fn baseline_diff_names_added_removed_and_changed_partners() {
     let old = tempfile::tempdir().unwrap();
     snapshot(old.path(), false, "SP_PROT_TLS1_2_SERVER");
     let base = old.path().join("old.json");
-    smtptls()
-        .arg("check")
-        .arg(old.path())
+    check(old.path())
         .args(["-q", "--json"])
         .arg(&base)
         .assert()
         .code(0);
 
     // Unchanged snapshot: --new-only passes.
-    smtptls()
-        .arg("check")
-        .arg(old.path().join("RECV2026112514-1.LOG"))
+    check(old.path().join("RECV2026112514-1.LOG"))
         .args(["-q", "--new-only", "--baseline"])
         .arg(&base)
         .assert()
@@ -181,9 +166,7 @@ fn baseline_diff_names_added_removed_and_changed_partners() {
         Some("SP_PROT_TLS1_0_SERVER"),
     ));
     write_log(new.path(), "RECV2026112514-1.LOG", "recv", &rows);
-    let out = smtptls()
-        .arg("check")
-        .arg(new.path())
+    let out = check(new.path())
         .args(["-q", "--new-only", "--json", "-", "--baseline"])
         .arg(&base)
         .output()
@@ -233,16 +216,12 @@ fn baseline_diff_names_added_removed_and_changed_partners() {
 
     // And back: the old snapshot against the new baseline, everything no longer at risk.
     let newer = new.path().join("new.json");
-    smtptls()
-        .arg("check")
-        .arg(new.path().join("RECV2026112514-1.LOG"))
+    check(new.path().join("RECV2026112514-1.LOG"))
         .args(["-q", "--json"])
         .arg(&newer)
         .assert()
         .code(1);
-    let out = smtptls()
-        .arg("check")
-        .arg(old.path().join("RECV2026112514-1.LOG"))
+    let out = check(old.path().join("RECV2026112514-1.LOG"))
         .args(["-q", "--new-only", "--json", "-", "--baseline"])
         .arg(&newer)
         .output()
@@ -259,9 +238,7 @@ fn baseline_diff_names_added_removed_and_changed_partners() {
 fn markdown_summary_lists_failing_partners_and_diff() {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), true, "SP_PROT_TLS1_2_SERVER");
-    let out = smtptls()
-        .arg("check")
-        .arg(dir.path())
+    let out = check(dir.path())
         .args(["--markdown", "-"])
         .output()
         .unwrap();
