@@ -7,8 +7,6 @@
 
 use std::hint::black_box;
 
-use std::time::Duration;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use smtptls::parse::payload;
 use smtptls::parse::row::{self, Fields};
@@ -41,13 +39,6 @@ fn for_each_line<'a>(block: &'a [u8], mut f: impl FnMut(&'a [u8])) {
         f(&block[pos..pos + n]);
         pos += n + 1;
     }
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
 }
 
 fn bench_row(c: &mut Criterion) {
@@ -166,7 +157,7 @@ fn bench_time(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = bench_row, bench_payload, bench_time
 }
 criterion_main!(benches);

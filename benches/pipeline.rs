@@ -7,7 +7,6 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use smtptls::collect::Partial;
@@ -108,13 +107,6 @@ fn scan(bytes: &[u8]) -> Partial {
     partial
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
 fn bench_pipeline(c: &mut Criterion) {
     let corpus = corpus();
     let probe = scan(&corpus);
@@ -153,7 +145,7 @@ fn bench_pipeline(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = bench_pipeline
 }
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! What both benches read: the protocol logs of `sample-logs/`.
+//! What both benches share: the protocol logs of `sample-logs/` they read, and how long
+//! criterion measures.
 
 use std::path::{Path, PathBuf};
 
@@ -37,4 +38,12 @@ pub fn sample_logs() -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     assert!(!files.is_empty(), "no protocol logs under sample-logs/");
     files
+}
+
+/// Short runs: the benches compare parsers, and a few seconds each give stable figures.
+pub fn config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(10)
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3))
 }
