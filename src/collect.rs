@@ -30,6 +30,16 @@ pub struct Peer {
     pub anonymous_tls: bool,
 }
 
+/// One of our own servers as its sessions show it: by the server name in a receive
+/// connector's id, else (send logs name none) by its local address, named in the report
+/// when a receive log gave that address a name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OwnServer {
+    Named(Arc<str>),
+    Address(Address),
+    Unknown,
+}
+
 /// Distinct values, each known by its insertion index.
 pub type Interned<T> = indexmap::IndexSet<T, FxBuildHasher>;
 
@@ -163,7 +173,7 @@ pub struct Partial {
     /// Server names from receive connector ids, by local address.
     pub server_names: FxHashMap<Address, Arc<str>>,
     /// Sessions per (own server, log kind, outcome column).
-    pub servers: FxHashMap<(Arc<str>, LogKind, &'static str), u64>,
+    pub servers: FxHashMap<(OwnServer, LogKind, &'static str), u64>,
     /// Sessions not (yet) known to be whole, waiting for their other fragments. A session
     /// is folded as soon as its first and last rows are both in: memory holds only the
     /// sessions still open at the edges of what was read, not every cut session.
@@ -200,19 +210,17 @@ impl Partial {
                 self.local_addresses.insert(local.clone());
             }
             if let Some(server) = &s.server {
-                self.server_names
-                    .entry(local.clone())
-                    .or_insert_with(|| server.clone());
+                self.name_server(local, server);
             }
         }
-        let server_label: Arc<str> = match (&s.server, &s.local) {
-            (Some(name), _) => name.clone(),
-            (None, Some(addr)) => addr.to_string().into(),
-            (None, None) => "?".into(),
+        let server = match (&s.server, &s.local) {
+            (Some(name), _) => OwnServer::Named(name.clone()),
+            (None, Some(addr)) => OwnServer::Address(addr.clone()),
+            (None, None) => OwnServer::Unknown,
         };
         *self
             .servers
-            .entry((server_label, s.kind, s.outcome.column()))
+            .entry((server, s.kind, s.outcome.column()))
             .or_default() += 1;
 
         let peer = intern(
@@ -241,6 +249,18 @@ impl Partial {
             first: s.first,
             last: s.last,
         };
+    }
+
+    /// Names the server at a local address. An address given two names keeps the
+    /// smallest, so the result does not depend on reading or merge order.
+    fn name_server(&mut self, addr: &Address, name: &Arc<str>) {
+        match self.server_names.get_mut(addr) {
+            Some(mine) if *mine <= *name => {}
+            Some(mine) => *mine = name.clone(),
+            None => {
+                self.server_names.insert(addr.clone(), name.clone());
+            }
+        }
     }
 
     /// An empty partial; `by_day` keeps cells per day (see [`Partial::by_day`]).
@@ -323,14 +343,7 @@ impl Partial {
         }
         self.local_addresses.extend(o.local_addresses);
         for (addr, name) in o.server_names {
-            // Keep the smallest name so the result does not depend on merge order.
-            match self.server_names.get_mut(&addr) {
-                Some(mine) if *mine <= name => {}
-                Some(mine) => *mine = name,
-                None => {
-                    self.server_names.insert(addr, name);
-                }
-            }
+            self.name_server(&addr, &name);
         }
         for (k, v) in o.servers {
             *self.servers.entry(k).or_default() += v;

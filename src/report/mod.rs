@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::{Partial, Stats};
+use crate::collect::{OwnServer, Partial, Stats};
 use crate::input::LogFile;
 use crate::parse::endpoint::Address;
 use crate::partner::{self, Direction};
@@ -474,16 +474,13 @@ pub fn build(
     // Our own servers, from their own logs; send logs name no server, so a local address
     // is named after the receive connector seen on it.
     let mut servers: BTreeMap<(String, String), Versions> = BTreeMap::new();
-    for ((label, kind, column), n) in &partial.servers {
-        let name = label
-            .parse::<std::net::IpAddr>()
-            .ok()
-            .and_then(|ip| {
-                partial
-                    .server_names
-                    .get(&crate::parse::endpoint::Address::Ip(ip))
-            })
-            .map_or_else(|| label.to_string(), |n| n.to_string());
+    for ((server, kind, column), n) in &partial.servers {
+        let name = match server {
+            OwnServer::Named(name) => name.to_string(),
+            OwnServer::Address(addr) => (partial.server_names.get(addr))
+                .map_or_else(|| addr.to_string(), |name| name.to_string()),
+            OwnServer::Unknown => "?".to_string(),
+        };
         *servers
             .entry((name, kind.as_str().to_string()))
             .or_default()
