@@ -1,0 +1,138 @@
+//! One session under construction (its rows encoded ahead of writing) and the state every
+//! session draws from: the dialogue's random stream, per-server id counters and the ground
+//! truth it is counted in.
+
+use crate::expected::{Out, Truth};
+use crate::rng::{mix64, Rng};
+use crate::server::Srv;
+use crate::world::World;
+
+/// A session's rows, each `event,data,context` (the columns after remote-endpoint),
+/// encoded back to back in `buf` and ending at `ends[i]`. The writer adds the leading
+/// columns when it writes the row, interleaved with other sessions' rows.
+pub struct Session {
+    pub sid: u64,
+    pub connector: String,
+    pub local: String,
+    pub remote: String,
+    pub buf: Vec<u8>,
+    pub ends: Vec<u32>,
+    /// the first rows of a send session come before the connection, with no local endpoint
+    pub empty_local: u32,
+    /// the next row to write
+    pub next: u32,
+    /// a retry that starts when this session ends
+    pub followup: Option<Box<Session>>,
+}
+
+/// A field in CSV form: quoted when it holds a comma or a quote.
+fn push_field(buf: &mut Vec<u8>, v: &[u8]) {
+    if v.iter().any(|&c| c == b',' || c == b'"') {
+        buf.push(b'"');
+        for &c in v {
+            if c == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(c);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(v);
+    }
+}
+
+impl Session {
+    pub fn new(sid: u64, connector: String, local: String, remote: String) -> Session {
+        Session {
+            sid,
+            connector,
+            local,
+            remote,
+            buf: Vec::with_capacity(2048),
+            ends: Vec::with_capacity(32),
+            empty_local: 0,
+            next: 0,
+            followup: None,
+        }
+    }
+    /// A row whose data may be any bytes (a peer's invalid UTF-8).
+    pub fn rb(&mut self, ev: &str, data: &[u8], ctx: &str) {
+        self.buf.extend_from_slice(ev.as_bytes());
+        self.buf.push(b',');
+        push_field(&mut self.buf, data);
+        self.buf.push(b',');
+        push_field(&mut self.buf, ctx.as_bytes());
+        self.ends.push(self.buf.len() as u32);
+    }
+    pub fn r(&mut self, ev: &str, data: &str, ctx: &str) {
+        self.rb(ev, data.as_bytes(), ctx)
+    }
+}
+
+/// Our end of a session being built: the world, which of our servers, and when.
+#[derive(Clone, Copy)]
+pub struct Local<'a> {
+    pub w: &'a World,
+    pub srv_i: usize,
+    pub srv: &'a Srv,
+    pub now: u64,
+}
+
+impl<'a> Local<'a> {
+    pub fn new(w: &'a World, srv_i: usize, now: u64) -> Local<'a> {
+        Local {
+            w,
+            srv_i,
+            srv: &w.servers[srv_i],
+            now,
+        }
+    }
+}
+
+/// What sessions draw from and count into while the corpus is written.
+pub struct State {
+    pub rng: Rng,
+    /// the next session id per server
+    pub sid_next: Vec<u64>,
+    /// the next InternalId of a queued-mail reply per server
+    pub internal_id: Vec<u64>,
+    /// the next RecordId of a sent message per server
+    pub record_id: Vec<u64>,
+    pub truth: Truth,
+}
+
+impl State {
+    /// Session ids count up per server, in distinct ranges, with an occasional gap
+    /// (ids taken by sessions that never log).
+    pub fn new(rng: Rng, seed: u64, nsrv: usize) -> State {
+        State {
+            rng,
+            sid_next: (0..nsrv)
+                .map(|i| {
+                    0x08DE_2B40_0000_0000u64
+                        + ((i as u64 + 1) << 36)
+                        + (mix64(seed ^ i as u64) & 0xFFF_FFFF)
+                })
+                .collect(),
+            internal_id: (0..nsrv)
+                .map(|i| 1_000_000 + i as u64 * 7_000_000)
+                .collect(),
+            record_id: (0..nsrv)
+                .map(|i| 40_000_000 + i as u64 * 5_000_000)
+                .collect(),
+            truth: Truth::default(),
+        }
+    }
+    pub fn sid(&mut self, srv: usize) -> u64 {
+        let s = self.sid_next[srv];
+        self.sid_next[srv] += 1 + (self.rng.below(8) == 0) as u64;
+        s
+    }
+    pub fn account(&mut self, dir: u8, pid: u32, ip: u32, out: Out, msgs: u64, weak: bool) {
+        self.truth.account(dir, pid, ip, out, msgs, weak);
+    }
+    /// An ephemeral source port.
+    pub fn port(&mut self) -> u64 {
+        self.rng.range(1025, 65000)
+    }
+}
