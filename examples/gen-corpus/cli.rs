@@ -22,6 +22,11 @@ OPTIONS:
     --max-file-size SIZE  size rollover threshold per file (default 10MiB)
     --hours N             simulated period in hours from 2026-11-25T00:00Z (default 24)
     --partners N          generated partner domains (default: scales with size, 200..5000)
+    --scanners N          N scanner / botnet addresses (default 0), each new and distinct, with
+                          one short session on an internet-facing receive log (2013+ FrontEnd,
+                          2010), spread evenly over the period: EHLO <bare name> and QUIT, or
+                          (1 in 4) a port probe that never says a word. Written on top of
+                          --size (about 1.2 KB each); adds the no_conversation column
     -q, --quiet           no summary on stderr
     -h, --help            this text
 
@@ -33,6 +38,8 @@ flattened EHLO replies, TLS 1.3 as 4096/8192 before mid-period then SP_PROT_TLS1
 expected.csv columns:
     direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,
     tls_unknown,tls_failed,cleartext,weak_cipher,hosts
+    with --scanners N > 0, no_conversation after cleartext: sessions that never said
+    EHLO/HELO (port probes), which then count there and not as cleartext
 ";
 
 pub struct Cfg {
@@ -43,6 +50,7 @@ pub struct Cfg {
     pub max_file: u64,
     pub hours: u64,
     pub partners: usize,
+    pub scanners: u64,
     pub out: PathBuf,
     pub quiet: bool,
 }
@@ -56,6 +64,7 @@ struct Flags {
     max_file: u64,
     hours: u64,
     partners: Option<usize>,
+    scanners: u64,
     quiet: bool,
     out: Option<PathBuf>,
 }
@@ -103,6 +112,7 @@ fn read_flags(mut args: impl Iterator<Item = String>) -> Result<Flags, String> {
         max_file: 10u64 << 20,
         hours: 24,
         partners: None,
+        scanners: 0,
         quiet: false,
         out: None,
     };
@@ -133,6 +143,7 @@ fn read_flags(mut args: impl Iterator<Item = String>) -> Result<Flags, String> {
             "--max-file-size" => f.max_file = parse_size(&val("--max-file-size")?)?,
             "--hours" => f.hours = num(val("--hours")?, "--hours")?,
             "--partners" => f.partners = Some(num(val("--partners")?, "--partners")? as usize),
+            "--scanners" => f.scanners = num(val("--scanners")?, "--scanners")?,
             "-q" | "--quiet" => f.quiet = true,
             _ if k.starts_with('-') && k.len() > 1 => {
                 return Err(format!("unknown option {k} (see --help)"))
@@ -177,6 +188,7 @@ fn validate(f: Flags) -> Result<Cfg, String> {
         max_file: f.max_file,
         hours: f.hours,
         partners,
+        scanners: f.scanners,
         out,
         quiet: f.quiet,
     })

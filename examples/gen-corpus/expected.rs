@@ -2,13 +2,14 @@
 //! partner), and written to `OUT_DIR/expected.csv`.
 
 use crate::tls::Ver;
+use crate::world::ip_str;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-/// What a session counts as: the columns `tls1_3` .. `cleartext`, which partition
-/// `sessions`.
+/// What a session counts as: the columns `tls1_3` .. `cleartext` (and `no_conversation`
+/// when written), which partition `sessions`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Out {
     V13,
@@ -20,7 +21,11 @@ pub enum Out {
     Unknown,
     Failed,
     Clear,
+    /// connected and never greeted (a port probe)
+    NoConversation,
 }
+
+const OUTS: usize = 10;
 
 pub fn out_of(v: Ver) -> Out {
     match v {
@@ -37,7 +42,7 @@ pub fn out_of(v: Ver) -> Out {
 struct Counts {
     sessions: u64,
     messages: u64,
-    outs: [u64; 9],
+    outs: [u64; OUTS],
     weak: u64,
     hosts: HashSet<u32>,
 }
@@ -47,17 +52,42 @@ pub const DIR_INTERNAL: u8 = 1;
 pub const DIR_OUT: u8 = 2;
 const DIR_NAMES: [&str; 3] = ["inbound", "internal", "outbound"];
 
-const HEADER: &str = "direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,tls_unknown,tls_failed,cleartext,weak_cipher,hosts";
+const HEAD: &str = "direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,tls_unknown,tls_failed,cleartext";
+const TAIL: &str = "weak_cipher,hosts";
 
 /// The counts per (direction, interned partner key), and the totals for the summary.
-#[derive(Default)]
 pub struct Truth {
     counts: BTreeMap<(u8, u32), Counts>,
+    /// `--scanners` sessions, one per address: (address, port probe). Kept apart and
+    /// small, as a million of them would be a million `Counts`.
+    scanners: Vec<(u32, bool)>,
+    /// write the `no_conversation` column and count silent sessions there, not as
+    /// cleartext (only with `--scanners`, so the default corpus stays as it was)
+    no_conversation: bool,
     pub sessions: u64,
     pub messages: u64,
 }
 
+/// One row's numbers, however they were kept.
+struct Row {
+    sessions: u64,
+    messages: u64,
+    outs: [u64; OUTS],
+    weak: u64,
+    hosts: usize,
+}
+
 impl Truth {
+    pub fn new(no_conversation: bool) -> Truth {
+        Truth {
+            counts: BTreeMap::new(),
+            scanners: Vec::new(),
+            no_conversation,
+            sessions: 0,
+            messages: 0,
+        }
+    }
+
     /// One session of `partner` from or to address `ip`.
     pub fn account(&mut self, dir: u8, partner: u32, ip: u32, out: Out, msgs: u64, weak: bool) {
         let c = self.counts.entry((dir, partner)).or_default();
@@ -70,6 +100,22 @@ impl Truth {
         self.messages += msgs;
     }
 
+    /// The one session of a scanner at address `ip` (its partner: no EHLO name to take
+    /// a domain from); `probe` = it never greeted.
+    pub fn account_scanner(&mut self, ip: u32, probe: bool) {
+        self.scanners.push((ip, probe));
+        self.sessions += 1;
+    }
+
+    /// What a session that never greets counts as.
+    pub fn no_greeting(&self) -> Out {
+        if self.no_conversation {
+            Out::NoConversation
+        } else {
+            Out::Clear
+        }
+    }
+
     /// Writes expected.csv, rows by direction then partner name; returns the row count.
     pub fn write(&self, names: &[String], path: &Path) -> io::Result<usize> {
         let mut rows: Vec<(&str, &str, &Counts)> = self
@@ -78,33 +124,85 @@ impl Truth {
             .map(|(&(d, p), c)| (DIR_NAMES[d as usize], names[p as usize].as_str(), c))
             .collect();
         rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut scanners: Vec<(String, bool)> = self
+            .scanners
+            .iter()
+            .map(|&(ip, probe)| (ip_str(ip), probe))
+            .collect();
+        scanners.sort_unstable();
+
         let mut w = BufWriter::new(File::create(path)?);
-        writeln!(w, "{HEADER}")?;
+        if self.no_conversation {
+            writeln!(w, "{HEAD},no_conversation,{TAIL}")?;
+        } else {
+            writeln!(w, "{HEAD},{TAIL}")?;
+        }
+        // Merge the two sorted lists; scanner addresses are never partner keys of
+        // `counts` (their addresses are new), so there are no ties.
+        let scanner_dir = DIR_NAMES[DIR_IN as usize];
+        let mut si = scanners.iter().peekable();
         for (d, p, c) in &rows {
-            write_row(&mut w, d, p, c)?;
+            while let Some((ip, probe)) =
+                si.next_if(|(ip, _)| (scanner_dir, ip.as_str()) < (*d, *p))
+            {
+                self.write_row(&mut w, scanner_dir, ip, &scanner_row(*probe))?;
+            }
+            self.write_row(&mut w, d, p, &counted_row(c))?;
+        }
+        for (ip, probe) in si {
+            self.write_row(&mut w, scanner_dir, ip, &scanner_row(*probe))?;
         }
         w.flush()?;
-        Ok(rows.len())
+        Ok(rows.len() + scanners.len())
+    }
+
+    fn write_row(&self, w: &mut impl Write, d: &str, p: &str, r: &Row) -> io::Result<()> {
+        let o = &r.outs;
+        write!(
+            w,
+            "{d},{p},{},{},{},{},{},{},{},{},{},{},{}",
+            r.sessions,
+            r.messages,
+            o[Out::V13 as usize],
+            o[Out::V12 as usize],
+            o[Out::V11 as usize],
+            o[Out::V10 as usize],
+            o[Out::Ssl3 as usize],
+            o[Out::Ssl2 as usize],
+            o[Out::Unknown as usize],
+            o[Out::Failed as usize],
+            o[Out::Clear as usize],
+        )?;
+        if self.no_conversation {
+            write!(w, ",{}", o[Out::NoConversation as usize])?;
+        }
+        writeln!(w, ",{},{}", r.weak, r.hosts)
     }
 }
 
-fn write_row(w: &mut impl Write, d: &str, p: &str, c: &Counts) -> io::Result<()> {
-    let o = &c.outs;
-    writeln!(
-        w,
-        "{d},{p},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        c.sessions,
-        c.messages,
-        o[Out::V13 as usize],
-        o[Out::V12 as usize],
-        o[Out::V11 as usize],
-        o[Out::V10 as usize],
-        o[Out::Ssl3 as usize],
-        o[Out::Ssl2 as usize],
-        o[Out::Unknown as usize],
-        o[Out::Failed as usize],
-        o[Out::Clear as usize],
-        c.weak,
-        c.hosts.len()
-    )
+fn counted_row(c: &Counts) -> Row {
+    Row {
+        sessions: c.sessions,
+        messages: c.messages,
+        outs: c.outs,
+        weak: c.weak,
+        hosts: c.hosts.len(),
+    }
+}
+
+/// A scanner's row: one session from one address, no mail; cleartext if it said EHLO.
+fn scanner_row(probe: bool) -> Row {
+    let mut outs = [0; OUTS];
+    outs[if probe {
+        Out::NoConversation
+    } else {
+        Out::Clear
+    } as usize] = 1;
+    Row {
+        sessions: 1,
+        messages: 0,
+        outs,
+        weak: 0,
+        hosts: 1,
+    }
 }

@@ -2,8 +2,10 @@
 //! on one clock until the size is reached, then drains every open session.
 
 use crate::cli::Cfg;
+use crate::expected::Truth;
 use crate::receive::{recv_ext, recv_int};
 use crate::rng::Rng;
+use crate::scanner::Scanners;
 use crate::send::{send_ext, send_int};
 use crate::server::Flavor;
 use crate::session::{Local, Session, State};
@@ -28,6 +30,7 @@ struct Gen {
     diurnal: Diurnal,
     cfg_size: u64,
     max_file: u64,
+    scanners: Scanners,
 }
 
 /// Writes the corpus and expected.csv into `cfg.out`, then the summary unless quiet.
@@ -61,7 +64,7 @@ fn refuse_non_empty(out: &Path) -> io::Result<()> {
 
 impl Gen {
     fn new(cfg: &Cfg) -> io::Result<Gen> {
-        let w = build_world(cfg);
+        let mut w = build_world(cfg);
         // One stream for the file layout and then the whole dialogue.
         let mut rng = Rng::new(cfg.seed, 2);
         let streams = open_streams(&w.servers, &cfg.out, &mut rng)?;
@@ -71,7 +74,10 @@ impl Gen {
             acc += s.kind.weight();
             scum.push(acc);
         }
-        let st = State::new(rng, cfg.seed, w.servers.len());
+        let st = State::new(rng, cfg.seed, w.servers.len(), Truth::new(cfg.scanners > 0));
+        let period = (w.start_ms, cfg.hours * 3_600_000);
+        let used = std::mem::take(&mut w.used_ips);
+        let scanners = Scanners::new(cfg.seed, cfg.scanners, period, &streams, used);
         Ok(Gen {
             clock: w.start_ms,
             diurnal: Diurnal::new(w.start_ms, cfg.hours),
@@ -84,6 +90,7 @@ impl Gen {
             stats: Stats::default(),
             cfg_size: cfg.size,
             max_file: cfg.max_file,
+            scanners,
         })
     }
 
@@ -149,9 +156,35 @@ impl Gen {
         Ok(())
     }
 
-    /// Moves the clock to where the bytes written so far put it (never back).
+    /// Writes the rows of scanner sessions due by now (scanners that start, rows of
+    /// those that have). Their own stream draws them, so the rest of the corpus does not
+    /// depend on them.
+    fn scanner_rows(&mut self) -> io::Result<()> {
+        let now = self.clock;
+        while let Some((si, mut s)) = self.scanners.next_row(now, &self.w, &mut self.st) {
+            let done = next_row(&mut s, &mut self.line, &mut self.ts, now);
+            self.streams[si].write_row(&self.line, now, self.max_file, &mut self.stats)?;
+            self.stats.scanner_bytes += self.line.len() as u64;
+            if !done {
+                self.scanners.reschedule(si, s, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// The scanners still to come once the rest is written: the clock follows them.
+    fn finish_scanners(&mut self) -> io::Result<()> {
+        while let Some(t) = self.scanners.next_event() {
+            self.clock = self.clock.max(t);
+            self.scanner_rows()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the clock to where the bytes written so far put it (never back). Scanner
+    /// rows do not count: they come on top of `--size`.
     fn tick(&mut self) {
-        let f = self.stats.bytes as f64 / self.cfg_size as f64;
+        let f = self.stats.traffic_bytes() as f64 / self.cfg_size as f64;
         let t = self.diurnal.at(f);
         if t > self.clock {
             self.clock = t;
@@ -162,6 +195,7 @@ impl Gen {
     /// up to the stream's limit), else from a random open one.
     fn step(&mut self, si: usize) -> io::Result<()> {
         self.tick();
+        self.scanner_rows()?;
         let n = self.streams[si].open.len();
         let max_open = self.streams[si].kind.max_open();
         let start = n < 2 || (n < max_open && self.st.rng.chance(0.06));
@@ -178,6 +212,7 @@ impl Gen {
     fn run(&mut self) -> io::Result<()> {
         self.fill()?;
         self.drain()?;
+        self.finish_scanners()?;
         for s in &mut self.streams {
             s.flush()?;
         }
@@ -187,7 +222,7 @@ impl Gen {
     /// Rows from weighted-random streams until the size is reached.
     fn fill(&mut self) -> io::Result<()> {
         let total = *self.scum.last().unwrap();
-        while self.stats.bytes < self.cfg_size {
+        while self.stats.traffic_bytes() < self.cfg_size {
             let x = self.st.rng.f64() * total;
             let si = self
                 .scum
@@ -222,8 +257,15 @@ impl Gen {
     }
 
     fn summary(&self, nexp: usize, el: f64, out: &Path) {
+        let scanners = match self.scanners.total() {
+            0 => String::new(),
+            n => format!(
+                " (of them {n} scanner sessions, {} bytes)",
+                self.stats.scanner_bytes
+            ),
+        };
         eprintln!(
-            "gen-corpus: {} files, {} bytes ({:.1} MB), {} rows, {} sessions, {} messages, {} expected rows, {} .. {} in {:.2} s ({:.0} MB/s) -> {}",
+            "gen-corpus: {} files, {} bytes ({:.1} MB), {} rows, {} sessions{scanners}, {} messages, {} expected rows, {} .. {} in {:.2} s ({:.0} MB/s) -> {}",
             self.stats.files,
             self.stats.bytes,
             self.stats.bytes as f64 / 1e6,

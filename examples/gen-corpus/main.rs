@@ -24,13 +24,17 @@
 //!   mimecast.com) with many MTAs; bare-name devices, `EHLO [ip]` clients, scanners.
 //!   Every host has a stable TLS profile (modern, TLS1.2, TLS1.0-only, mixed, SSL3, ...).
 //! * internal hops: FrontEnd -> Hub proxy (port 2525) and Hub <-> Hub, X-ANONYMOUSTLS.
+//! * `--scanners N` (default 0): N more public addresses, each with one short session at
+//!   an internet-facing receive log (EHLO <bare name>, QUIT; or a silent port probe),
+//!   evenly over the period, on their own random stream and on top of `--size`.
 //!
 //! expected.csv semantics: direction = inbound (receive logs) / outbound (send logs) /
 //! internal (remote is one of the generated servers or X-ANONYMOUSTLS was used).
 //! partner = registrable domain of the EHLO name (inbound) or of the host in the remote's
 //! 220 banner (outbound), lower-cased, trailing dot removed; bare names, address literals
 //! and sessions without a name => the remote IP; internal => the peer server's FQDN
-//! lower-cased. Outcome columns (tls1_3..cleartext) partition `sessions`.
+//! lower-cased. Outcome columns (tls1_3..cleartext) partition `sessions`; with
+//! `--scanners N > 0` a `no_conversation` column (sessions that never greeted) joins them.
 //!
 //! Layout, one module per file in this directory: `cli` (flags) -> `world` (servers,
 //! hosts, partners) -> `generator` (which log writes next) -> `receive` / `send` (the rows
@@ -45,6 +49,7 @@ mod host;
 mod receive;
 mod remote;
 mod rng;
+mod scanner;
 mod send;
 mod server;
 mod session;

@@ -109,6 +109,7 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
 
 /// A port scanner: no greeting at all, gone at once or timed out.
 fn bot_port_probe(s: &mut Session, st: &mut State, h: &Host) {
+    let out = st.truth.no_greeting();
     s.r(
         "-",
         "",
@@ -118,7 +119,7 @@ fn bot_port_probe(s: &mut Session, st: &mut State, h: &Host) {
             "Timeout"
         },
     );
-    st.account(DIR_IN, h.pid, h.ip, Out::Clear, 0, false);
+    st.account(DIR_IN, h.pid, h.ip, out, 0, false);
 }
 
 /// STARTTLS that succeeds, up to our second EHLO reply; 2013+ then log how the client

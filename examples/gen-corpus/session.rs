@@ -89,6 +89,12 @@ impl<'a> Local<'a> {
     }
 }
 
+fn take_sid(next: &mut u64, rng: &mut Rng) -> u64 {
+    let s = *next;
+    *next += 1 + (rng.below(8) == 0) as u64;
+    s
+}
+
 /// What sessions draw from and count into while the corpus is written.
 pub struct State {
     pub rng: Rng,
@@ -104,7 +110,7 @@ pub struct State {
 impl State {
     /// Session ids count up per server, in distinct ranges, with an occasional gap
     /// (ids taken by sessions that never log).
-    pub fn new(rng: Rng, seed: u64, nsrv: usize) -> State {
+    pub fn new(rng: Rng, seed: u64, nsrv: usize, truth: Truth) -> State {
         State {
             rng,
             sid_next: (0..nsrv)
@@ -120,13 +126,16 @@ impl State {
             record_id: (0..nsrv)
                 .map(|i| 40_000_000 + i as u64 * 5_000_000)
                 .collect(),
-            truth: Truth::default(),
+            truth,
         }
     }
     pub fn sid(&mut self, srv: usize) -> u64 {
-        let s = self.sid_next[srv];
-        self.sid_next[srv] += 1 + (self.rng.below(8) == 0) as u64;
-        s
+        take_sid(&mut self.sid_next[srv], &mut self.rng)
+    }
+    /// A session id of server `srv` with the gap drawn from `rng`: scanners share the
+    /// server's ids (they count up in time) but not the dialogue's stream.
+    pub fn sid_from(&mut self, srv: usize, rng: &mut Rng) -> u64 {
+        take_sid(&mut self.sid_next[srv], rng)
     }
     pub fn account(&mut self, dir: u8, pid: u32, ip: u32, out: Out, msgs: u64, weak: bool) {
         self.truth.account(dir, pid, ip, out, msgs, weak);

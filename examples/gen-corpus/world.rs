@@ -23,6 +23,8 @@ pub struct World {
     pub bots: Vec<u32>,
     pub names: Vec<String>,     // interned partner keys
     pub mail_domains: Vec<u32>, // generated partner domains (ids into names)
+    /// every address given to a server or host, so a later one can avoid them all
+    pub used_ips: HashSet<u32>,
     pub start_ms: u64,
     pub mid_ms: u64,
 }
@@ -201,6 +203,7 @@ pub fn build_world(cfg: &Cfg) -> World {
         bots,
         names: b.names.names,
         mail_domains,
+        used_ips: b.used,
         start_ms,
         mid_ms: start_ms + period / 2,
     }

@@ -72,6 +72,15 @@ pub struct Stats {
     pub bytes: u64,
     pub rows: u64,
     pub files: u64,
+    /// the rows of `--scanners` sessions, which come on top of `--size`
+    pub scanner_bytes: u64,
+}
+
+impl Stats {
+    /// The bytes that count towards `--size`: all but the scanners' rows.
+    pub fn traffic_bytes(&self) -> u64 {
+        self.bytes - self.scanner_bytes
+    }
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
