@@ -121,15 +121,15 @@ fn bench_pipeline(c: &mut Criterion) {
         probe.cells.len(),
     );
     assert!(s.sessions > 1000, "corpus too small: {s:?}");
-    smtptls::report::build(probe, &[], MinTls::Tls11, &[]).expect("report builds");
+    smtptls::report::build(probe, &[], &smtptls::report::Policy::default()).expect("report builds");
 
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Bytes(corpus.len() as u64));
     group.bench_function("analyze", |b| {
         b.iter(|| {
             let partial = scan(black_box(&corpus));
-            let report =
-                smtptls::report::build(partial, &[], MinTls::Tls11, &[]).expect("report builds");
+            let report = smtptls::report::build(partial, &[], &smtptls::report::Policy::default())
+                .expect("report builds");
             report.partners.len()
         })
     });

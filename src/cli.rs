@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use smtptls::config::CheckConfig;
 use smtptls::report::Impact;
 use smtptls::tls::MinTls;
 use smtptls::{Config, Destination, Format};
@@ -129,14 +130,6 @@ fn parse_impact(s: &str) -> Result<Impact, String> {
     })
 }
 
-/// What main needs beyond the library's config.
-pub struct Run {
-    pub config: Config,
-    pub check: bool,
-    pub new_only: bool,
-    pub strict: bool,
-}
-
 impl Common {
     fn config(&self, csv: &Option<String>) -> Config {
         let mut c = Config::new(self.paths.clone());
@@ -144,6 +137,7 @@ impl Common {
         c.require_tls = self.require_tls.clone();
         c.threads = self.threads;
         c.progress = !self.quiet;
+        c.strict = self.strict;
         if let Some(b) = self.stretch_bytes {
             c.stretch_bytes = b.max(1);
         }
@@ -167,14 +161,9 @@ impl Common {
 
 impl Cli {
     /// The one conversion from clap's types to the library's.
-    pub fn into_run(self) -> Run {
+    pub fn into_config(self) -> Config {
         match self.command {
-            Command::Analyze(a) => Run {
-                config: a.common.config(&a.csv),
-                check: false,
-                new_only: false,
-                strict: a.common.strict,
-            },
+            Command::Analyze(a) => a.common.config(&a.csv),
             Command::Check(a) => {
                 let mut config = a.common.config(&a.csv);
                 if let Some(m) = &a.markdown {
@@ -185,14 +174,12 @@ impl Cli {
                         .outputs
                         .push((Format::Markdown, Destination::parse(m)));
                 }
-                config.fail_on = a.fail_on;
-                config.baseline = a.baseline;
-                Run {
-                    config,
-                    check: true,
+                config.check = Some(CheckConfig {
+                    fail_on: a.fail_on,
+                    baseline: a.baseline,
                     new_only: a.new_only,
-                    strict: a.common.strict,
-                }
+                });
+                config
             }
         }
     }

@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
+use crate::outcome::Outcome;
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::parse::time::{day_of, Millis};
-use crate::session::{Session, SessionFacts};
+use crate::session::{normalise_host_owned, Session, SessionFacts};
 use crate::tls::TlsOutcome;
 
 /// Who a session talked to, before we know whether that is a partner or one of our own
@@ -172,8 +173,8 @@ pub struct Partial {
     pub local_addresses: FxHashSet<Address>,
     /// Server names from receive connector ids, by local address.
     pub server_names: FxHashMap<Address, Arc<str>>,
-    /// Sessions per (own server, log kind, outcome column).
-    pub servers: FxHashMap<(OwnServer, LogKind, &'static str), u64>,
+    /// Sessions per (own server, log kind, outcome).
+    pub servers: FxHashMap<(OwnServer, LogKind, Outcome), u64>,
     /// Sessions not (yet) known to be whole, waiting for their other fragments. A session
     /// is folded as soon as its first and last rows are both in: memory holds only the
     /// sessions still open at the edges of what was read, not every cut session.
@@ -184,21 +185,6 @@ pub struct Partial {
     pub problems: Vec<Problem>,
     /// Messages about whole files (`path: message`), in file order.
     pub warnings: Vec<(u32, String)>,
-}
-
-/// Lower-case, no trailing dot: `MAIL.Globex.co.uk.` → `mail.globex.co.uk`.
-pub fn normalise_host(host: &str) -> Box<str> {
-    normalise_host_owned(host.into())
-}
-
-/// [`normalise_host`] in place, allocating only to drop a trailing dot.
-pub fn normalise_host_owned(mut host: Box<str>) -> Box<str> {
-    host.make_ascii_lowercase();
-    if host.ends_with('.') {
-        host.trim_end_matches('.').into()
-    } else {
-        host
-    }
 }
 
 impl Partial {
@@ -220,7 +206,7 @@ impl Partial {
         };
         *self
             .servers
-            .entry((server, s.kind, s.outcome.column()))
+            .entry((server, s.kind, Outcome::of(&s.outcome)))
             .or_default() += 1;
 
         let peer = intern(

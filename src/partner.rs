@@ -9,13 +9,18 @@ use crate::collect::Peer;
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 
-/// Which way the mail went, as far as the organisation is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Which way the mail went, as far as the organisation is concerned. Its name in every
+/// output is its `as_str`; declared in name order, so sorting by direction is sorting by
+/// its name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Direction {
     Inbound,
-    Outbound,
     /// Between the organisation's own servers (Front End → Hub, Hub ↔ Hub, Edge ↔ Hub).
     Internal,
+    Outbound,
 }
 
 impl Direction {
@@ -26,14 +31,11 @@ impl Direction {
             Direction::Internal => "internal",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Direction> {
-        match s {
-            "inbound" => Some(Direction::Inbound),
-            "outbound" => Some(Direction::Outbound),
-            "internal" => Some(Direction::Internal),
-            _ => None,
-        }
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

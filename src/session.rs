@@ -131,9 +131,7 @@ impl SessionFacts {
         {
             return;
         }
-        self.add_domain(crate::collect::normalise_host(&String::from_utf8_lossy(
-            raw,
-        )));
+        self.add_domain(normalise_host(&String::from_utf8_lossy(raw)));
     }
 
     /// The one outcome of the session, by the rules in the README.
@@ -206,6 +204,21 @@ impl SessionFacts {
             first: self.first,
             last: self.last,
         }
+    }
+}
+
+/// Lower-case, no trailing dot: `MAIL.Globex.co.uk.` → `mail.globex.co.uk`.
+pub fn normalise_host(host: &str) -> Box<str> {
+    normalise_host_owned(host.into())
+}
+
+/// [`normalise_host`] in place, allocating only to drop a trailing dot.
+pub fn normalise_host_owned(mut host: Box<str>) -> Box<str> {
+    host.make_ascii_lowercase();
+    if host.ends_with('.') {
+        host.trim_end_matches('.').into()
+    } else {
+        host
     }
 }
 

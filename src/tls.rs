@@ -21,19 +21,6 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// The CSV column / machine name of the version.
-    pub fn key(&self) -> &str {
-        match self {
-            Protocol::Ssl2 => "ssl2",
-            Protocol::Ssl3 => "ssl3",
-            Protocol::Tls10 => "tls1_0",
-            Protocol::Tls11 => "tls1_1",
-            Protocol::Tls12 => "tls1_2",
-            Protocol::Tls13 => "tls1_3",
-            Protocol::Other(s) => s,
-        }
-    }
-
     /// A known version's rank (higher is newer); `None` for protocols we cannot place.
     pub fn rank(&self) -> Option<u8> {
         match self {
@@ -46,22 +33,10 @@ impl Protocol {
             Protocol::Other(_) => None,
         }
     }
-
-    /// Human name, for the terminal.
-    pub fn label(&self) -> String {
-        match self {
-            Protocol::Ssl2 => "SSL 2.0".into(),
-            Protocol::Ssl3 => "SSL 3.0".into(),
-            Protocol::Tls10 => "TLS 1.0".into(),
-            Protocol::Tls11 => "TLS 1.1".into(),
-            Protocol::Tls12 => "TLS 1.2".into(),
-            Protocol::Tls13 => "TLS 1.3".into(),
-            Protocol::Other(s) => format!("unknown ({s})"),
-        }
-    }
 }
 
-/// The lowest protocol a hardened server would still accept.
+/// The lowest protocol a hardened server would still accept. Written as `1.1`, `1.2`, `1.3`
+/// in every output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MinTls {
     Tls11,
@@ -102,6 +77,19 @@ impl MinTls {
     /// Unplaceable protocols answer `None`.
     pub fn allows(&self, protocol: &Protocol) -> Option<bool> {
         protocol.rank().map(|r| r >= self.rank())
+    }
+}
+
+impl serde::Serialize for MinTls {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MinTls {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        MinTls::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("min_tls '{s}'")))
     }
 }
 
@@ -181,23 +169,6 @@ pub enum TlsOutcome {
     Failed,
     /// TLS never attempted.
     Cleartext,
-}
-
-impl TlsOutcome {
-    /// The CSV column this session is counted in.
-    pub fn column(&self) -> &'static str {
-        match self {
-            TlsOutcome::Negotiated(Protocol::Ssl2, _) => "ssl2",
-            TlsOutcome::Negotiated(Protocol::Ssl3, _) => "ssl3",
-            TlsOutcome::Negotiated(Protocol::Tls10, _) => "tls1_0",
-            TlsOutcome::Negotiated(Protocol::Tls11, _) => "tls1_1",
-            TlsOutcome::Negotiated(Protocol::Tls12, _) => "tls1_2",
-            TlsOutcome::Negotiated(Protocol::Tls13, _) => "tls1_3",
-            TlsOutcome::Negotiated(Protocol::Other(_), _) | TlsOutcome::Unknown => "tls_unknown",
-            TlsOutcome::Failed => "tls_failed",
-            TlsOutcome::Cleartext => "cleartext",
-        }
-    }
 }
 
 #[cfg(test)]

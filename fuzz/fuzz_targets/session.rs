@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
             all.merge(read(kind, columns, data, cut));
         }
     }
-    let report = smtptls::report::build(all, &[], smtptls::tls::MinTls::Tls11, &[]);
+    let report = smtptls::report::build(all, &[], &smtptls::report::Policy::default());
     assert!(report.is_ok(), "report: {:?}", report.err());
 });
 

@@ -6,7 +6,10 @@ use nom::IResult;
 use nom::Parser;
 
 /// Which side of SMTP the log was written from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum LogKind {
     /// `SMTP Receive Protocol Log`: Exchange is the server; the remote is a client.
     Receive,

@@ -1,16 +1,15 @@
 //! The only polars code: the aggregate cells as a table, and the partner table computed
-//! from it (group-by per direction and partner, outcome sums, impact class, ordering).
+//! from it (group-by per partner, outcome sums, impact class, ordering), returned typed.
 //! It never sees a row of a log: its input is the compact aggregate, so its cost does not
 //! grow with the size of the logs.
-
-use std::path::Path;
 
 use polars::prelude::*;
 
 use crate::collect::{Counts, NamedCell};
-use crate::parse::time::format_millis;
+use crate::outcome::{Outcome, OutcomeCounts};
+use crate::parse::time::Millis;
 use crate::partner::Direction;
-use crate::report::{Impact, PartnerRow, Versions};
+use crate::report::model::Impact;
 use crate::tls::{MinTls, TlsOutcome};
 
 /// The protocol's rank (newer is higher), `None` for outcomes without a known version.
@@ -48,7 +47,7 @@ impl FlatRows {
             .push(Some(remote.to_string()).filter(|r| !r.is_empty()));
         self.host
             .push(cell.peer.host.as_deref().map(str::to_string));
-        self.outcome.push(outcome.column().to_string());
+        self.outcome.push(Outcome::of(outcome).column().to_string());
         self.rank.push(rank(outcome));
         let cipher = match outcome {
             TlsOutcome::Negotiated(_, c) => Some(c.label()),
@@ -85,13 +84,14 @@ impl FlatRows {
 
 /// The cells as the partner table needs them: partners and remote addresses as ids, so
 /// the frame holds numbers rather than a copy of every name per cell. Partner ids are
-/// given in name order, so ordering by id is ordering by name.
+/// given in report order of their (direction, name), so ordering by id is ordering by
+/// direction and name.
 #[derive(Default)]
 pub struct PartnerCells {
-    direction: Vec<&'static str>,
     partner: Vec<u32>,
     remote: Vec<Option<u32>>,
-    outcome: Vec<&'static str>,
+    /// The outcome's index in [`Outcome::ALL`] (polars here has no 8-bit integers).
+    outcome: Vec<u32>,
     rank: Vec<Option<i32>>,
     sessions: Vec<u64>,
     messages: Vec<u64>,
@@ -105,7 +105,6 @@ impl PartnerCells {
     /// A cell of `partner`; `required`: the partner is covered by `--require-tls`.
     pub fn push(
         &mut self,
-        direction: Direction,
         partner: u32,
         remote: Option<u32>,
         outcome: &TlsOutcome,
@@ -113,10 +112,9 @@ impl PartnerCells {
         required: bool,
     ) {
         self.required.push(required);
-        self.direction.push(direction.as_str());
         self.partner.push(partner);
         self.remote.push(remote);
-        self.outcome.push(outcome.column());
+        self.outcome.push(Outcome::of(outcome) as u32);
         self.rank.push(rank(outcome));
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
@@ -127,7 +125,6 @@ impl PartnerCells {
 
     fn into_frame(self) -> PolarsResult<DataFrame> {
         df!(
-            "direction" => self.direction,
             "partner" => self.partner,
             "remote" => self.remote,
             "outcome" => self.outcome,
@@ -142,60 +139,65 @@ impl PartnerCells {
     }
 }
 
+/// One partner's totals, as the partner table computed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerTotals {
+    /// The partner's id, as given to [`PartnerCells::push`].
+    pub partner: u32,
+    pub impact: Impact,
+    pub sessions: u64,
+    pub messages: u64,
+    pub weak_cipher: u64,
+    /// Distinct remote addresses.
+    pub hosts: u64,
+    pub first: Option<Millis>,
+    pub last: Option<Millis>,
+    pub outcomes: OutcomeCounts,
+}
+
 /// The sessions of a cell when `pred` holds for it, else 0 (null counts as false).
 fn sessions_when(pred: Expr) -> Expr {
     when(pred).then(col("sessions")).otherwise(lit(0u64))
 }
 
-/// The impact class, as an expression over the aggregated counts. Nested `when`s rather
-/// than `and`/`or`: polars answers a boolean operation on an all-false side with an 8 MB
-/// shared zero buffer, which would cost every run 8 MB of memory.
+/// A class as a literal of the table: its code.
+fn class(impact: Impact) -> Expr {
+    lit(u32::from(impact.code()))
+}
+
+/// The impact class's code, as an expression over the aggregated counts. Nested `when`s
+/// rather than `and`/`or`: polars answers a boolean operation on an all-false side with an
+/// 8 MB shared zero buffer, which would cost every run 8 MB of memory.
 fn impact_expr() -> Expr {
     let (ok, old) = (col("tls_allowed"), col("tls_refused"));
-    let class = when(ok.eq(lit(0)))
+    let by_counts = when(ok.eq(lit(0)))
         .then(
             when(old.clone().gt(lit(0)))
-                .then(lit(Impact::FallsBackToCleartext.as_str()))
-                .when(col("tls_failed").gt(lit(0)))
-                .then(lit(Impact::TlsFailing.as_str()))
-                .when(col("tls_unknown").gt(lit(0)))
-                .then(lit(Impact::Unknown.as_str()))
-                .otherwise(lit(Impact::CleartextOnly.as_str())),
+                .then(class(Impact::FallsBackToCleartext))
+                .when(col(Outcome::TlsFailed.column()).gt(lit(0)))
+                .then(class(Impact::TlsFailing))
+                .when(col(Outcome::TlsUnknown.column()).gt(lit(0)))
+                .then(class(Impact::Unknown))
+                .otherwise(class(Impact::CleartextOnly)),
         )
         .otherwise(
             when(old.clone().gt(lit(0)))
-                .then(lit(Impact::PartiallyAffected.as_str()))
-                .otherwise(lit(Impact::Unaffected.as_str())),
+                .then(class(Impact::PartiallyAffected))
+                .otherwise(class(Impact::Unaffected)),
         );
     // TLS-required partners that would be affected (falls back or partially: both are
     // "some sessions refused") queue instead of falling back.
     when(col("required"))
         .then(
             when(old.gt(lit(0)))
-                .then(lit(Impact::MailStops.as_str()))
-                .otherwise(class.clone()),
+                .then(class(Impact::MailStops))
+                .otherwise(by_counts.clone()),
         )
-        .otherwise(class)
+        .otherwise(by_counts)
 }
 
-fn severity_expr() -> Expr {
-    let is = |i: usize| col("impact").eq(lit(Impact::ALL[i].as_str()));
-    when(is(0))
-        .then(lit(0i32))
-        .when(is(1))
-        .then(lit(1i32))
-        .when(is(2))
-        .then(lit(2i32))
-        .when(is(3))
-        .then(lit(3i32))
-        .when(is(4))
-        .then(lit(4i32))
-        .when(is(5))
-        .then(lit(5i32))
-        .otherwise(lit(6i32))
-}
-
-/// Group the cells per (direction, partner), classify, and order worst first.
+/// Group the cells per partner, classify, and order worst first (the class codes are in
+/// severity order), then busiest, then by partner id.
 pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
     // Outcome counts as columns of the cells first, then plain sums per group: a
     // filtered aggregation would build index lists per group and per column.
@@ -204,8 +206,8 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         sessions_when(rank.clone().gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
         sessions_when(rank.lt(lit(i32::from(min.rank())))).alias("tls_refused"),
     ];
-    for c in Versions::COLUMNS {
-        split.push(sessions_when(col("outcome").eq(lit(c))).alias(c));
+    for o in Outcome::ALL {
+        split.push(sessions_when(col("outcome").eq(lit(o as u32))).alias(o.column()));
     }
     let mut aggs = vec![
         col("sessions").sum().alias("sessions"),
@@ -218,110 +220,86 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         col("tls_refused").sum(),
         col("required").max(),
     ];
-    aggs.extend(Versions::COLUMNS.iter().map(|c| col(*c).sum()));
+    aggs.extend(Outcome::ALL.iter().map(|o| col(o.column()).sum()));
     cells
         .lazy()
         .with_columns(split)
-        .group_by([col("direction"), col("partner")])
+        .group_by([col("partner")])
         .agg(aggs)
         .with_column(impact_expr().alias("impact"))
-        .with_column(severity_expr().alias("severity"))
         .sort_by_exprs(
-            [
-                col("severity"),
-                col("sessions"),
-                col("direction"),
-                col("partner"),
-            ],
+            [col("impact"), col("sessions"), col("partner")],
             SortMultipleOptions::default()
-                .with_order_descending_multi([false, true, false, false])
+                .with_order_descending_multi([false, true, false])
                 .with_maintain_order(true),
         )
         .collect()
 }
 
+/// A column as unsigned integers; a null is an error (every aggregate is defined).
 fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
     let s = df.column(name)?.cast(&DataType::UInt64)?;
     let ca = s.u64()?;
-    Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or(0)).collect())
+    (0..ca.len())
+        .map(|i| (ca.get(i)).ok_or_else(|| polars_err!(ComputeError: "{name}: no value")))
+        .collect()
 }
 
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
-    let ca = df.column(name)?.str()?;
-    Ok((0..ca.len())
-        .map(|i| ca.get(i).unwrap_or("").to_string())
-        .collect())
-}
-
-fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Millis>>> {
     let s = df.column(name)?.cast(&DataType::Int64)?;
     let ca = s.i64()?;
-    Ok((0..ca.len())
-        .map(|i| ca.get(i).map(format_millis))
-        .collect())
+    Ok((0..ca.len()).map(|i| ca.get(i)).collect())
 }
 
-/// The partner rows, worst first (strings other than the names are filled in by the
-/// caller).
-pub fn partner_table(
-    cells: PartnerCells,
-    names: &[&str],
-    min: MinTls,
-) -> Result<Vec<PartnerRow>, crate::Error> {
+/// The impact classes of the table's codes; a code no class has is an error.
+fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
+    (u64s(df, "impact")?.into_iter())
+        .map(|code| {
+            u8::try_from(code)
+                .ok()
+                .and_then(Impact::from_code)
+                .ok_or_else(|| polars_err!(ComputeError: "impact code {code}"))
+        })
+        .collect()
+}
+
+/// Each partner's totals and impact, worst first.
+pub fn partner_table(cells: PartnerCells, min: MinTls) -> PolarsResult<Vec<PartnerTotals>> {
     let df = partner_frame(cells.into_frame()?, min)?;
-    let direction = strs(&df, "direction")?;
-    let partner: Vec<String> = {
-        let ids = df.column("partner")?.u32()?;
-        (0..ids.len())
-            .map(|i| {
-                ids.get(i)
-                    .and_then(|id| names.get(id as usize))
-                    .map_or_else(String::new, |n| n.to_string())
-            })
-            .collect()
-    };
-    let impact = strs(&df, "impact")?;
+    let partner = u64s(&df, "partner")?;
+    let impact = impacts(&df)?;
     let sessions = u64s(&df, "sessions")?;
     let messages = u64s(&df, "messages")?;
     let weak = u64s(&df, "weak_cipher")?;
     let hosts = u64s(&df, "hosts")?;
     let first = times(&df, "first")?;
     let last = times(&df, "last")?;
-    let cols: Vec<Vec<u64>> = Versions::COLUMNS
-        .iter()
-        .map(|c| u64s(&df, c))
+    let columns: Vec<Vec<u64>> = (Outcome::ALL.iter())
+        .map(|o| u64s(&df, o.column()))
         .collect::<PolarsResult<_>>()?;
-    let mut rows = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let mut versions = Versions::default();
-        for (c, values) in Versions::COLUMNS.iter().zip(&cols) {
-            *versions.slot(c) = values[i];
+    let totals = (0..df.height()).map(|i| {
+        let mut outcomes = OutcomeCounts::default();
+        for (o, values) in Outcome::ALL.into_iter().zip(&columns) {
+            outcomes[o] = values[i];
         }
-        rows.push(PartnerRow {
-            direction: direction[i].clone(),
-            partner: partner[i].clone(),
-            impact: Impact::parse(&impact[i]).unwrap_or(Impact::Unknown),
+        PartnerTotals {
+            partner: partner[i] as u32,
+            impact: impact[i],
             sessions: sessions[i],
             messages: messages[i],
-            versions,
             weak_cipher: weak[i],
             hosts: hosts[i],
-            example_host: String::new(),
-            mail_domains: Vec::new(),
-            ciphers: Vec::new(),
-            first_seen: first[i].clone(),
-            last_seen: last[i].clone(),
-            affected_hosts: Vec::new(),
-        });
-    }
-    Ok(rows)
+            first: first[i],
+            last: last[i],
+            outcomes,
+        }
+    });
+    Ok(totals.collect())
 }
 
 /// Writes the aggregate cells as Parquet, for BI tools and later analysis.
-pub fn write_parquet(flat: FlatRows, path: &Path) -> Result<(), crate::Error> {
+pub fn write_parquet(flat: FlatRows, out: &mut dyn std::io::Write) -> PolarsResult<()> {
     let mut df = flat.into_frame()?;
-    let file = std::fs::File::create(path)
-        .map_err(|e| crate::Error::Output(path.display().to_string(), e))?;
-    polars_io::parquet::write::ParquetWriter::new(file).finish(&mut df)?;
+    polars_io::parquet::write::ParquetWriter::new(out).finish(&mut df)?;
     Ok(())
 }

@@ -572,7 +572,7 @@ proptest! {
         let whole = scan(kind, &input, None);
         let starts = line_starts(&input);
         let _ = scan(kind, &input, Some(starts[cut.index(starts.len())]));
-        let _ = smtptls::report::build(whole, &[], smtptls::tls::MinTls::Tls11, &[]);
+        let _ = smtptls::report::build(whole, &[], &smtptls::report::Policy::default());
     }
 
     #[test]
@@ -610,7 +610,7 @@ proptest! {
         let whole = scan(kind, &input, None);
         let starts = line_starts(&input);
         let _ = scan(kind, &input, Some(starts[cut.index(starts.len())]));
-        let _ = smtptls::report::build(whole, &[], smtptls::tls::MinTls::Tls11, &[]);
+        let _ = smtptls::report::build(whole, &[], &smtptls::report::Policy::default());
     }
 
     #[test]

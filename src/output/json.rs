@@ -6,13 +6,14 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::{PartnerRow, Policy, ProblemRow, Report, ServerRow, Writer};
+use super::{Document, Writer};
 use crate::check::Diff;
 use crate::collect::Stats;
+use crate::report::{PartnerRow, Policy, ProblemRow, ServerRow};
 
 pub const SCHEMA: u32 = 1;
 
-/// The JSON document, as written and as read back for `--baseline`.
+/// The JSON document, as written (and as other tools read it back).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JsonReport {
     pub schema: u32,
@@ -33,7 +34,8 @@ pub struct JsonReport {
 }
 
 impl JsonReport {
-    pub fn from_report(r: &Report) -> JsonReport {
+    pub fn of(doc: &Document) -> JsonReport {
+        let r = doc.report;
         JsonReport {
             schema: SCHEMA,
             tool: env!("CARGO_PKG_NAME").to_string(),
@@ -44,7 +46,7 @@ impl JsonReport {
             servers: r.servers.clone(),
             problems: r.problems.clone(),
             warnings: r.warnings.clone(),
-            diff: r.diff.clone(),
+            diff: doc.verdict.and_then(|v| v.diff.clone()),
         }
     }
 }
@@ -52,8 +54,8 @@ impl JsonReport {
 pub struct JsonWriter;
 
 impl Writer for JsonWriter {
-    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &JsonReport::from_report(report))?;
+    fn write(&self, doc: &Document, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &JsonReport::of(doc))?;
         writeln!(out)
     }
 }

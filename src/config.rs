@@ -1,0 +1,99 @@
+//! What a run is asked to do, free of any command-line library: the one `Config` that
+//! `cli.rs` builds from the arguments.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::report::Impact;
+use crate::tls::MinTls;
+
+/// Stretch size for splitting large files: big enough to amortise the job, small enough
+/// that one large file still feeds every core.
+pub const STRETCH_BYTES: u64 = 32 << 20;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Terminal,
+    Csv,
+    Json,
+    Markdown,
+    /// The aggregate table, not the report: asking for it keeps cells per day.
+    Parquet,
+}
+
+/// Where an output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Destination {
+    /// `-` is standard output, anything else a file name.
+    pub fn parse(s: &str) -> Destination {
+        if s == "-" {
+            Destination::Stdout
+        } else {
+            Destination::File(PathBuf::from(s))
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Stdout => f.write_str("<stdout>"),
+            Destination::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// `check`'s part of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckConfig {
+    pub fail_on: Vec<Impact>,
+    pub baseline: Option<PathBuf>,
+    /// With a baseline: only partners newly in a failing class fail the check.
+    pub new_only: bool,
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub min_tls: MinTls,
+    pub require_tls: Vec<String>,
+    /// Worker threads; `None` = one per core.
+    pub threads: Option<usize>,
+    pub outputs: Vec<(Format, Destination)>,
+    /// Show a progress bar on stderr (when it is a terminal and the run is long).
+    pub progress: bool,
+    /// Malformed rows fail the run (exit 2) instead of being a warning.
+    pub strict: bool,
+    /// `Some` for `check`.
+    pub check: Option<CheckConfig>,
+    /// Plain files larger than this are read in several stretches in parallel.
+    pub stretch_bytes: u64,
+}
+
+impl Config {
+    pub fn new(paths: Vec<PathBuf>) -> Config {
+        Config {
+            paths,
+            min_tls: MinTls::Tls11,
+            require_tls: Vec::new(),
+            threads: None,
+            outputs: Vec::new(),
+            progress: false,
+            strict: false,
+            check: None,
+            stretch_bytes: STRETCH_BYTES,
+        }
+    }
+
+    /// Whether an output of this format was asked for.
+    pub fn wants(&self, format: Format) -> bool {
+        self.outputs.iter().any(|(f, _)| *f == format)
+    }
+}

@@ -1,0 +1,65 @@
+//! The partner impact CSV: one row per (direction, partner), for the change board.
+
+use std::io::{self, Write};
+
+use super::escape::csv_cell;
+use super::{Document, Writer};
+use crate::outcome::Outcome;
+use crate::report::PartnerRow;
+
+/// The columns after the outcome columns.
+const TAIL: [&str; 8] = [
+    "weak_cipher",
+    "hosts",
+    "example_host",
+    "mail_domains",
+    "ciphers",
+    "first_seen",
+    "last_seen",
+    "affected_hosts",
+];
+
+/// The columns, in order; the first 22 are the documented contract.
+pub fn header() -> Vec<&'static str> {
+    let mut h = vec!["direction", "partner", "impact", "sessions", "messages"];
+    h.extend(Outcome::ALL.map(Outcome::column));
+    h.extend(TAIL);
+    h
+}
+
+/// A partner's cells, in [`header`] order.
+fn record(p: &PartnerRow) -> Vec<String> {
+    let mut rec: Vec<String> = vec![
+        p.direction.to_string(),
+        p.partner.clone(),
+        p.impact.to_string(),
+        p.sessions.to_string(),
+        p.messages.to_string(),
+    ];
+    rec.extend(p.outcomes.iter().map(|(_, n)| n.to_string()));
+    rec.extend([
+        p.weak_cipher.to_string(),
+        p.hosts.to_string(),
+        p.example_host.clone(),
+        p.mail_domains.join(";"),
+        p.ciphers.join(";"),
+        p.first_seen.clone().unwrap_or_default(),
+        p.last_seen.clone().unwrap_or_default(),
+        p.affected_hosts.join(";"),
+    ]);
+    rec
+}
+
+pub struct CsvWriter;
+
+impl Writer for CsvWriter {
+    fn write(&self, doc: &Document, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(header())?;
+        for p in &doc.report.partners {
+            w.write_record(record(p).iter().map(|s| csv_cell(s).into_owned()))?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,286 @@
+//! The summary a person reads in the terminal: totals, partners at risk first, then the
+//! rest by class, then the organisation's own servers, then what was wrong with the input.
+
+use std::io::{self, Write};
+
+use super::escape::terminal as safe;
+use super::{Document, Writer};
+use crate::collect::Stats;
+use crate::partner::Direction;
+use crate::report::{Impact, PartnerRow, Report};
+
+pub struct TerminalWriter {
+    /// How many partners of each class that is not at risk to list.
+    pub others_shown: usize,
+}
+
+impl Default for TerminalWriter {
+    fn default() -> Self {
+        TerminalWriter { others_shown: 10 }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::from(" ");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = width[i].saturating_sub(c.chars().count());
+            // Numbers right-aligned, text left-aligned.
+            if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',') {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+            if i + 1 < cells.len() {
+                s.push_str("  ");
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn partner_cells(p: &PartnerRow) -> Vec<String> {
+    vec![
+        p.impact.to_string(),
+        p.direction.to_string(),
+        safe(&p.partner).into_owned(),
+        thousands(p.sessions),
+        thousands(p.hosts),
+        p.outcomes.summary(),
+        safe(&p.example_host).into_owned(),
+    ]
+}
+
+const PARTNER_HEADER: [&str; 7] = [
+    "impact",
+    "direction",
+    "partner",
+    "sessions",
+    "hosts",
+    "TLS seen",
+    "example host",
+];
+
+impl Writer for TerminalWriter {
+    fn write(&self, doc: &Document, out: &mut dyn Write) -> io::Result<()> {
+        let r = doc.report;
+        question(r, out)?;
+        totals(&r.stats, out)?;
+        at_risk(r, out)?;
+        by_impact(r, out)?;
+        self.other_lists(r, out)?;
+        servers(r, out)?;
+        problems(r, out)
+    }
+}
+
+/// The question asked.
+fn question(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "smtptls: what happens to your mail if TLS below {} is switched off",
+        r.policy.min_tls.as_str()
+    )?;
+    if !r.policy.require_tls.is_empty() {
+        writeln!(
+            out,
+            "TLS required for: {}",
+            safe(&r.policy.require_tls.join(", "))
+        )?;
+    }
+    writeln!(out)
+}
+
+/// What was read.
+fn totals(s: &Stats, out: &mut dyn Write) -> io::Result<()> {
+    let unreadable = if s.files_unreadable > 0 {
+        format!(", {} unreadable", thousands(s.files_unreadable))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "Read {} protocol log files ({:.1} MB), skipped {} other files{unreadable}.",
+        thousands(s.files_read),
+        s.bytes as f64 / 1e6,
+        thousands(s.files_skipped),
+    )?;
+    writeln!(
+        out,
+        "{} rows, {} sessions ({} stitched across files, {} missing their first or last rows), {} malformed rows.",
+        thousands(s.rows),
+        thousands(s.sessions),
+        thousands(s.stitched_sessions),
+        thousands(s.partial_sessions),
+        thousands(s.malformed_rows)
+    )
+}
+
+/// The partners whose mail the change would hurt, with the hosts that would be refused.
+fn at_risk(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let at_risk: Vec<_> = r.at_risk().collect();
+    writeln!(out)?;
+    if at_risk.is_empty() {
+        return writeln!(out, "No partner is at risk.");
+    }
+    writeln!(
+        out,
+        "PARTNERS AT RISK: {} of {} (sessions affected: {})",
+        at_risk.len(),
+        r.partners.len(),
+        thousands(at_risk.iter().map(|p| p.sessions).sum())
+    )?;
+    let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
+    table(out, &PARTNER_HEADER, &rows)?;
+    for p in at_risk.iter().filter(|p| !p.affected_hosts.is_empty()) {
+        writeln!(
+            out,
+            "   {} {}: below TLS {} from {}",
+            p.direction,
+            safe(&p.partner),
+            r.policy.min_tls.as_str(),
+            safe(&p.affected_hosts.join(", "))
+        )?;
+    }
+    Ok(())
+}
+
+/// Partners and sessions per class.
+fn by_impact(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "PARTNERS BY IMPACT")?;
+    for imp in Impact::ALL {
+        let of: Vec<_> = r.partners.iter().filter(|p| p.impact == imp).collect();
+        if of.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "  {:<24} {:>6} partners  {:>10} sessions",
+            imp.as_str(),
+            thousands(of.len() as u64),
+            thousands(of.iter().map(|p| p.sessions).sum())
+        )?;
+    }
+    Ok(())
+}
+
+impl TerminalWriter {
+    /// The busiest partners already failing TLS, and those whose version was not logged.
+    fn other_lists(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        for imp in [Impact::TlsFailing, Impact::Unknown] {
+            let of: Vec<_> = r.partners.iter().filter(|p| p.impact == imp).collect();
+            if of.is_empty() {
+                continue;
+            }
+            writeln!(out)?;
+            let more = of.len().saturating_sub(self.others_shown);
+            let shown = if more > 0 {
+                format!(" (top {}, {} more in the CSV)", self.others_shown, more)
+            } else {
+                String::new()
+            };
+            let title = imp.as_str().to_uppercase().replace('_', " ");
+            writeln!(out, "{title}{shown}")?;
+            let rows: Vec<_> = (of.iter().take(self.others_shown))
+                .map(|p| partner_cells(p))
+                .collect();
+            table(out, &PARTNER_HEADER, &rows)?;
+        }
+        Ok(())
+    }
+}
+
+/// The versions each of our servers negotiated, and the hops between them.
+fn servers(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.servers.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "YOUR SERVERS (sessions in their own logs)")?;
+    let rows: Vec<_> = (r.servers.iter())
+        .map(|s| {
+            vec![
+                safe(&s.server).into_owned(),
+                s.log.as_str().to_string(),
+                thousands(s.sessions),
+                s.outcomes.summary(),
+            ]
+        })
+        .collect();
+    table(out, &["server", "log", "sessions", "TLS seen"], &rows)?;
+    let internal: Vec<_> = (r.partners.iter())
+        .filter(|p| p.direction == Direction::Internal)
+        .collect();
+    if !internal.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "INTERNAL HOPS (between your own servers)")?;
+        let rows: Vec<_> = internal.iter().map(|p| partner_cells(p)).collect();
+        table(out, &PARTNER_HEADER, &rows)?;
+    }
+    Ok(())
+}
+
+/// What was wrong with the input, `file:line: problem`.
+fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.problems.is_empty() && r.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "INPUT PROBLEMS")?;
+    for w in &r.warnings {
+        writeln!(out, "  {}", safe(w))?;
+    }
+    for p in &r.problems {
+        writeln!(out, "  {}:{}: {}", safe(&p.file), p.line, safe(&p.problem))?;
+    }
+    let shown = r.problems.len() as u64;
+    if r.stats.malformed_rows > shown {
+        writeln!(
+            out,
+            "  ... and {} more malformed rows",
+            thousands(r.stats.malformed_rows - shown)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

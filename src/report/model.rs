@@ -1,0 +1,188 @@
+//! What a report says: each partner's impact class and counts, the organisation's own
+//! servers, the input problems and the run's totals. Plain data, typed; the writers in
+//! [`crate::output`] print it and [`crate::check`] judges it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::collect::Stats;
+use crate::outcome::OutcomeCounts;
+use crate::parse::header::LogKind;
+use crate::partner::Direction;
+use crate::tls::MinTls;
+
+/// What disabling old TLS does to a partner's mail, worst first: the declaration order is
+/// the order of every listing, and the discriminant is the class's code in the partner
+/// table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    /// Would be affected, and TLS is required for it: mail queues instead of falling back.
+    MailStops,
+    /// Negotiated TLS, but never a version the new minimum allows: goes on in cleartext.
+    FallsBackToCleartext,
+    /// Some of its TLS sessions are allowed, some are not (the `affected_hosts`).
+    PartiallyAffected,
+    /// No TLS success, at least one failure: already broken.
+    TlsFailing,
+    /// Only TLS sessions whose version was not logged.
+    Unknown,
+    /// Never attempted TLS: nothing changes.
+    CleartextOnly,
+    /// Every TLS session at an allowed version.
+    Unaffected,
+}
+
+impl Impact {
+    pub const ALL: [Impact; 7] = [
+        Impact::MailStops,
+        Impact::FallsBackToCleartext,
+        Impact::PartiallyAffected,
+        Impact::TlsFailing,
+        Impact::Unknown,
+        Impact::CleartextOnly,
+        Impact::Unaffected,
+    ];
+
+    /// What `check` fails on unless told otherwise.
+    pub const DEFAULT_FAIL_ON: [Impact; 3] = [
+        Impact::MailStops,
+        Impact::FallsBackToCleartext,
+        Impact::PartiallyAffected,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Impact::MailStops => "mail_stops",
+            Impact::FallsBackToCleartext => "falls_back_to_cleartext",
+            Impact::PartiallyAffected => "partially_affected",
+            Impact::TlsFailing => "tls_failing",
+            Impact::Unknown => "unknown",
+            Impact::CleartextOnly => "cleartext_only",
+            Impact::Unaffected => "unaffected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Impact> {
+        Impact::ALL.into_iter().find(|i| i.as_str() == s.trim())
+    }
+
+    /// The class's code in the partner table (its position in [`Impact::ALL`]).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The class of a code; `None` for a code no class has.
+    pub fn from_code(code: u8) -> Option<Impact> {
+        Impact::ALL.get(usize::from(code)).copied()
+    }
+
+    /// Whether the change would hurt this partner's mail.
+    pub fn at_risk(&self) -> bool {
+        matches!(
+            self,
+            Impact::MailStops | Impact::FallsBackToCleartext | Impact::PartiallyAffected
+        )
+    }
+}
+
+impl std::fmt::Display for Impact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One (direction, partner) row: the unit of the CSV and of the check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRow {
+    pub direction: Direction,
+    pub partner: String,
+    pub impact: Impact,
+    pub sessions: u64,
+    pub messages: u64,
+    #[serde(flatten)]
+    pub outcomes: OutcomeCounts,
+    pub weak_cipher: u64,
+    /// Distinct remote IPs.
+    pub hosts: u64,
+    pub example_host: String,
+    /// Up to five, most frequent first.
+    pub mail_domains: Vec<String>,
+    /// Distinct `bulk/mac/kex`, sorted.
+    pub ciphers: Vec<String>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// Hosts whose TLS sessions the new minimum would refuse.
+    pub affected_hosts: Vec<String>,
+}
+
+/// TLS outcomes of one of the organisation's own servers, from its own logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerRow {
+    pub server: String,
+    pub log: LogKind,
+    pub sessions: u64,
+    #[serde(flatten)]
+    pub outcomes: OutcomeCounts,
+}
+
+/// A damaged row, located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemRow {
+    pub file: String,
+    pub line: u64,
+    pub byte: u64,
+    pub problem: String,
+}
+
+/// The question the report answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub min_tls: MinTls,
+    /// `--require-tls` domains, as given.
+    pub require_tls: Vec<String>,
+}
+
+impl Default for Policy {
+    /// The default question: TLS 1.0 and older off, no domain requiring TLS.
+    fn default() -> Policy {
+        Policy {
+            min_tls: MinTls::Tls11,
+            require_tls: Vec::new(),
+        }
+    }
+}
+
+/// Everything a writer needs to print a run's answer.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub policy: Policy,
+    pub stats: Stats,
+    /// Worst first, then busiest, then by direction and partner name.
+    pub partners: Vec<PartnerRow>,
+    pub servers: Vec<ServerRow>,
+    pub problems: Vec<ProblemRow>,
+    /// `path: message`, whole-file warnings and read errors.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// The partners whose mail the change would hurt, in report order.
+    pub fn at_risk(&self) -> impl Iterator<Item = &PartnerRow> {
+        self.partners.iter().filter(|p| p.impact.at_risk())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impact_names_and_codes_round_trip() {
+        for i in Impact::ALL {
+            assert_eq!(Impact::parse(i.as_str()), Some(i));
+            assert_eq!(Impact::from_code(i.code()), Some(i));
+        }
+        assert_eq!(Impact::from_code(Impact::ALL.len() as u8), None);
+        assert!(Impact::MailStops < Impact::Unaffected);
+    }
+}

@@ -1,0 +1,241 @@
+//! One run, start to end: find the files, read them in parallel (map per job, reduce by
+//! merge), stitch, build the report, judge it for `check`, write the outputs, and say
+//! what the exit code should be.
+
+use rayon::prelude::*;
+
+use crate::check::{Baseline, Verdict};
+use crate::collect::Partial;
+use crate::config::{Config, Destination, Format};
+use crate::error::Error;
+use crate::input::read::{self, Job};
+use crate::input::{self, Discovery};
+use crate::output::{self, escape, Document};
+use crate::progress::Progress;
+use crate::report::frame::FlatRows;
+use crate::report::{self, Policy, Report};
+use crate::timing::{self, Phases};
+
+/// What a run concluded, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0.
+    Done,
+    /// `check` only: a partner is in a failing class (exit 1).
+    Failing,
+    /// `--strict` and a malformed row (exit 2).
+    Malformed,
+}
+
+impl Status {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Done => 0,
+            Status::Failing => 1,
+            Status::Malformed => 2,
+        }
+    }
+}
+
+/// The analysis, ready to be written.
+pub struct Answer {
+    pub report: Report,
+    /// `check`'s verdict.
+    pub verdict: Option<Verdict>,
+    /// The aggregate cells, when a Parquet output wants them.
+    pub aggregate: Option<FlatRows>,
+}
+
+impl Answer {
+    pub fn document(&self) -> Document<'_> {
+        Document {
+            report: &self.report,
+            verdict: self.verdict.as_ref(),
+            aggregate: self.aggregate.as_ref(),
+        }
+    }
+}
+
+/// The whole run: analysis, outputs, and the messages for stderr.
+pub fn run(config: &Config) -> Result<Status, Error> {
+    let answer = analyze(config)?;
+    output::write_all(&config.outputs, &answer.document())?;
+    let report = &answer.report;
+    // Read problems go to stderr when the summary (which lists them) is not shown, so a
+    // pipeline sees them even when stdout is data.
+    if !config.wants(Format::Terminal) {
+        for w in &report.warnings {
+            eprintln!("smtptls: warning: {}", escape::terminal(w));
+        }
+    }
+    if report.stats.malformed_rows > 0 {
+        let first = (report.problems.first())
+            .map(|p| format!(" (first: {}:{}: {})", p.file, p.line, p.problem))
+            .unwrap_or_default();
+        eprintln!(
+            "smtptls: {} malformed rows{}",
+            report.stats.malformed_rows,
+            escape::terminal(&first)
+        );
+        if config.strict {
+            return Ok(Status::Malformed);
+        }
+    }
+    let failing = (answer.verdict.as_ref()).map_or_else(Vec::new, |v| v.failing(report));
+    for p in &failing {
+        eprintln!(
+            "{}\t{}\t{}\t{}\t{}",
+            p.direction,
+            escape::terminal(&p.partner),
+            p.impact,
+            p.sessions,
+            p.hosts
+        );
+    }
+    Ok(if failing.is_empty() {
+        Status::Done
+    } else {
+        Status::Failing
+    })
+}
+
+/// Files → report, the aggregate table when a Parquet output wants it, and the verdict
+/// for `check`. Fails when no protocol log was found.
+pub fn analyze(config: &Config) -> Result<Answer, Error> {
+    let (partial, discovery) = read_all(config)?;
+    if partial.stats.files_read == 0 {
+        let paths: Vec<_> = (config.paths.iter())
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(Error::NoInput(paths.join(", ")));
+    }
+    let phases = Phases::start();
+    // The Parquet aggregate comes from the partial, which the report then consumes.
+    let aggregate = config
+        .wants(Format::Parquet)
+        .then(|| report::aggregate_rows(&partial));
+    let policy = Policy {
+        min_tls: config.min_tls,
+        require_tls: config.require_tls.clone(),
+    };
+    let report = report::build(partial, &discovery.files, &policy)?;
+    phases.done("report built");
+    let verdict = match &config.check {
+        None => None,
+        Some(check) => {
+            let baseline = check.baseline.as_deref().map(Baseline::load).transpose()?;
+            let verdict = Verdict::new(&report, &check.fail_on, baseline.as_ref(), check.new_only);
+            Some(verdict)
+        }
+    };
+    Ok(Answer {
+        report,
+        verdict,
+        aggregate,
+    })
+}
+
+/// Reads every file under the configured paths into one stitched aggregate.
+pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
+    let phases = Phases::start();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+    let discovery = pool.install(|| Discovery::walk(&config.paths));
+    phases.done("discovered");
+    refuse_input_outputs(config, &discovery)?;
+    let mut partial = pool.install(|| {
+        let (jobs, mut head) = plan(config, &discovery);
+        phases.done("planned");
+        let read = read_jobs(config, &discovery, &jobs);
+        phases.done("read");
+        timing::note(|| {
+            format!(
+                "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} open fragments",
+                read.cells.len(),
+                read.peers.len(),
+                read.domain_names.len(),
+                read.domains.len(),
+                read.fragments.len()
+            )
+        });
+        head.merge(read);
+        head.stitch();
+        crate::memory::release_free();
+        phases.done("stitched");
+        head
+    });
+    for e in &discovery.errors {
+        partial.stats.files_unreadable += 1;
+        partial.warnings.push((u32::MAX, e.clone()));
+    }
+    Ok((partial, discovery))
+}
+
+/// Header reads and planning, in parallel too: a tree can hold thousands of files.
+/// Folded into a few (jobs, partial) pairs, not one per file, and concatenated in order:
+/// the jobs stay in file order.
+fn plan(config: &Config, discovery: &Discovery) -> (Vec<Job>, Partial) {
+    let files = &discovery.files;
+    let folders = input::folder_ids(files);
+    (0..files.len())
+        .into_par_iter()
+        .fold(
+            || (Vec::new(), Partial::default()),
+            |(mut jobs, mut p), i| {
+                let (file, folder) = (&files[i], folders[i]);
+                let stretch = config.stretch_bytes;
+                jobs.extend(read::plan_file(file, i as u32, folder, stretch, &mut p));
+                (jobs, p)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Partial::default()),
+            |(mut jobs, mut p), (more, q)| {
+                jobs.extend(more);
+                p.merge(q);
+                (jobs, p)
+            },
+        )
+}
+
+/// Runs the jobs in parallel, each into its thread's partial, merged pairwise.
+fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job]) -> Partial {
+    let files = &discovery.files;
+    let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
+    let progress = Progress::new(config.progress, total);
+    // Days are kept only for the Parquet aggregate: the partner table does not need
+    // them, and without them memory does not grow with the days the logs cover.
+    let by_day = config.wants(Format::Parquet);
+    let read = jobs
+        .par_iter()
+        .fold(
+            || Partial::new(by_day),
+            |mut p, job| {
+                read::run(job, files, &mut p, &|n| progress.inc(n));
+                p
+            },
+        )
+        .reduce(Partial::default, |mut a, b| {
+            a.merge(b);
+            a
+        });
+    progress.finish();
+    read
+}
+
+/// Refuses outputs that would overwrite an input file.
+fn refuse_input_outputs(config: &Config, discovery: &Discovery) -> Result<(), Error> {
+    for (_, dest) in &config.outputs {
+        if let Destination::File(path) = dest {
+            // An output that does not exist yet is no input.
+            let id = input::file_id_of(path);
+            if id.is_some_and(|id| discovery.input_ids.contains(&id)) {
+                return Err(Error::OutputIsInput(path.display().to_string()));
+            }
+        }
+    }
+    Ok(())
+}
