@@ -1,6 +1,6 @@
 //! What a report says: each partner's impact class and counts, the organisation's own
-//! servers, the input problems and the run's totals. Plain data, typed; the writers in
-//! [`crate::output`] print it and [`crate::check`] judges it.
+//! servers, the input problems and the run's totals. Plain data, typed; the writers
+//! print it and the check judges it, neither known here.
 
 use serde::{Deserialize, Serialize};
 

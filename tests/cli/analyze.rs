@@ -260,7 +260,7 @@ fn missing_path_is_reported_and_the_rest_analysed() {
     assert_eq!(crate::logs::csv_rows(&out.stdout).len(), 21);
 }
 
-/// The corpus generator (`examples/gen-corpus.rs`), which `cargo test` builds.
+/// The corpus generator (`examples/gen-corpus/`), which `cargo test` builds.
 fn gen_corpus() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(Path::parent).unwrap();
