@@ -295,6 +295,16 @@ impl Scanner {
     }
 }
 
+/// Scans one stretch held whole in memory (tests, fuzzing, benchmarks): new scanner, all
+/// of `bytes`, open sessions to fragments.
+pub fn scan_bytes(origin: Origin, bytes: &[u8], out: &mut Partial) {
+    let mut scanner = Scanner::new(origin);
+    let used = scanner.feed(bytes, true, out);
+    // The last bytes of a stretch are all consumed, a line without its `\n` included.
+    debug_assert_eq!(used, bytes.len());
+    scanner.finish(out);
+}
+
 /// What the row grammar or the field count says is wrong with a row.
 fn shape_damage(fields: &Fields, width: usize) -> Option<String> {
     match fields.damage {
@@ -517,16 +527,15 @@ mod tests {
         });
         let mut out = Partial::default();
         for (chunk, part) in [&text[..at], &text[at..]].into_iter().enumerate() {
-            let mut s = Scanner::new(Origin {
+            let origin = Origin {
                 file: 0,
                 chunk: chunk as u32,
                 folder: 0,
                 offset: 0,
                 kind,
                 columns: Columns::STANDARD,
-            });
-            s.feed(part.as_bytes(), true, &mut out);
-            s.finish(&mut out);
+            };
+            scan_bytes(origin, part.as_bytes(), &mut out);
         }
         out.stitch();
         (out.named_cells().into_iter())
