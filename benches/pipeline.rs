@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use smtptls::collect::Partial;
 use smtptls::parse::header::{Columns, LogKind};
 use smtptls::parse::row::{self, Fields};
-use smtptls::scan::{Origin, Scanner};
+use smtptls::scan::{scan_bytes, Origin};
 
 mod common;
 use common::sample_logs;
@@ -100,9 +100,7 @@ fn origin() -> Origin {
 /// Scan + stitch: what `collect` does for one stretch, on one thread.
 fn scan(bytes: &[u8]) -> Partial {
     let mut partial = Partial::default();
-    let mut scanner = Scanner::new(origin());
-    scanner.feed(bytes, true, &mut partial);
-    scanner.finish(&mut partial);
+    scan_bytes(origin(), bytes, &mut partial);
     partial.stitch();
     partial
 }

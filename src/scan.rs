@@ -14,7 +14,7 @@ use crate::parse::endpoint::endpoint_address;
 use crate::parse::header::{header_line, Columns, HeaderLine, LogKind};
 use crate::parse::payload::{self, Command};
 use crate::parse::row::{self, Fields, RowDamage, Rows};
-use crate::parse::time::Clock;
+use crate::parse::time::{Clock, Millis};
 use crate::session::{Seen, SessionFacts};
 
 /// Where the stretch sits, and what the file's header said.
@@ -48,6 +48,22 @@ pub struct Scanner {
 }
 
 type ConnectorNames = (Box<[u8]>, Arc<str>, Option<Arc<str>>);
+
+/// A data row that passed validation: its session is known; the other fields may be
+/// missing or damaged (the damage was reported as a problem).
+struct Row<'f> {
+    session: u64,
+    /// `None` when the sequence-number did not parse.
+    seq: Option<u32>,
+    time: Option<Millis>,
+    /// `+`, `-`, `<`, `>` or `*`; 0 when unknown.
+    event: u8,
+    data: &'f [u8],
+    context: &'f [u8],
+    remote: &'f [u8],
+    local: &'f [u8],
+    connector: &'f [u8],
+}
 
 fn hex_session_id(field: &[u8]) -> Option<u64> {
     if field.is_empty() || field.len() > 16 {
@@ -138,10 +154,48 @@ impl Scanner {
         });
     }
 
+    /// One line: a header line, or a data row whose facts go to its session.
     fn one_line<'a>(&mut self, line: &'a [u8], fields: &mut Fields<'a>, out: &mut Partial) {
+        if !self.data_row(line, fields) {
+            return;
+        }
+        out.stats.rows += 1;
+        let Some(row) = self.validate(fields, out) else {
+            return;
+        };
+        let kind = self.kind;
+        // The one look-up of the row's session: everything below works on its facts.
+        let facts = self.sessions.entry(row.session).or_default();
+        // Rows without a usable sequence number sort after what came before them.
+        let seq = row.seq.unwrap_or_else(|| facts.last_hello_seq.unwrap_or(0));
+        note_identity(facts, &row, seq, kind, &mut self.names);
+        let (client, server) = match kind {
+            LogKind::Receive => (b'<', b'>'),
+            LogKind::Send => (b'>', b'<'),
+        };
+        match row.event {
+            b'*' => note_info(facts, &row, seq),
+            b'-' => facts.ended = true,
+            e if e == client => client_command(facts, row.data, seq, kind),
+            e if e == server && reply_matters(facts, row.data, kind) => {
+                server_reply(facts, row.data, seq, kind);
+            }
+            _ => {}
+        }
+        if row.event == b'-' && facts.is_complete() {
+            if let Some(facts) = self.sessions.remove(&row.session) {
+                out.add_session(facts.finish(kind));
+            }
+        }
+    }
+
+    /// Deals with the lines that are not data rows: blank lines, header lines and the
+    /// rows under the header of another log type. Returns whether `line` is a data row to
+    /// scan; its fields are in `fields`.
+    fn data_row<'a>(&mut self, line: &'a [u8], fields: &mut Fields<'a>) -> bool {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
-            return;
+            return false;
         }
         // The BOM of the first line is stripped once, by the reader; a BOM here means a
         // file was appended to another, with its header.
@@ -153,36 +207,38 @@ impl Scanner {
             line
         };
         if line[0] == b'#' {
-            match header_line(line) {
-                Ok((_, HeaderLine::LogType(Some(kind)))) => {
-                    self.kind = kind;
-                    self.active = true;
-                }
-                Ok((_, HeaderLine::LogType(None))) => self.active = false,
-                Ok((_, HeaderLine::Fields(c))) => self.columns = c,
-                _ => {}
+            self.header(line);
+            return false;
+        }
+        self.active
+    }
+
+    /// A header line: a protocol log's `#Log-type` (re)starts the scan with its kind,
+    /// another log type's stops it; `#Fields` sets the columns.
+    fn header(&mut self, line: &[u8]) {
+        match header_line(line) {
+            Ok((_, HeaderLine::LogType(Some(kind)))) => {
+                self.kind = kind;
+                self.active = true;
             }
-            return;
+            Ok((_, HeaderLine::LogType(None))) => self.active = false,
+            Ok((_, HeaderLine::Fields(c))) => self.columns = c,
+            _ => {}
         }
-        if !self.active {
-            return;
-        }
-        out.stats.rows += 1;
+    }
+
+    /// Checks a data row's shape and its session-id, date-time, sequence-number and
+    /// event. A row without a session-id is only a problem; any other damage is reported
+    /// as a problem and the row still counts for its session, with what it has.
+    fn validate<'f>(&mut self, fields: &'f Fields<'_>, out: &mut Partial) -> Option<Row<'f>> {
         let c = self.columns;
-        let mut damage: Option<String> = match fields.damage {
-            Some(RowDamage::UnterminatedQuote) => Some("unterminated quote".into()),
-            Some(RowDamage::StrayQuote) => Some("stray quote inside a quoted field".into()),
-            None => None,
-        };
-        if fields.count != c.width && damage.is_none() {
-            damage = Some(format!("{} fields, expected {}", fields.count, c.width));
-        }
+        let mut damage = shape_damage(fields, c.width);
         let sid_field = fields.get(c.session);
         let session = match hex_session_id(sid_field) {
             Some(id) => id,
             None if sid_field.is_empty() => {
                 self.problem(out, damage.unwrap_or_else(|| "no session-id".into()));
-                return;
+                return None;
             }
             None => {
                 damage.get_or_insert_with(|| "session-id is not hexadecimal".into());
@@ -193,8 +249,8 @@ impl Scanner {
         if time.is_none() {
             damage.get_or_insert_with(|| "bad date-time".into());
         }
-        let seq_field = parse_u32(fields.get(c.sequence));
-        if seq_field.is_none() {
+        let seq = parse_u32(fields.get(c.sequence));
+        if seq.is_none() {
             damage.get_or_insert_with(|| "bad sequence-number".into());
         }
         let event = match fields.get(c.event) {
@@ -207,168 +263,17 @@ impl Scanner {
         if let Some(what) = damage {
             self.problem(out, what);
         }
-
-        let kind = self.kind;
-        let facts = self.sessions.entry(session).or_default();
-        // Rows without a usable sequence number sort after what came before them.
-        let seq = seq_field.unwrap_or_else(|| facts.last_hello_seq.unwrap_or(0));
-        if let Some(t) = time {
-            facts.first = Some(facts.first.map_or(t, |f| f.min(t)));
-            facts.last = Some(facts.last.map_or(t, |l| l.max(t)));
-        }
-        if seq_field == Some(0) {
-            facts.started = true;
-        }
-        if facts.remote.is_none() {
-            if let Some(a) = endpoint_address(fields.get(c.remote)) {
-                facts.remote = Some(Seen { seq, value: a });
-            }
-        }
-        if facts.local.is_none() {
-            if let Some(a) = endpoint_address(fields.get(c.local)) {
-                facts.local = Some(Seen { seq, value: a });
-            }
-        }
-        if facts.connector.is_none() {
-            let connector = fields.get(c.connector);
-            if !connector.is_empty() {
-                // A file has few connectors: share one string per connector and server.
-                let names = match &self.names {
-                    Some(n) if *n.0 == *connector => n,
-                    _ => {
-                        let server = memchr::memchr(b'\\', connector)
-                            .map(|bs| Arc::from(String::from_utf8_lossy(&connector[..bs])));
-                        let name = Arc::from(String::from_utf8_lossy(connector));
-                        self.names.insert((connector.into(), name, server))
-                    }
-                };
-                facts.connector = Some(Seen {
-                    seq,
-                    value: names.1.clone(),
-                });
-                if kind == LogKind::Receive {
-                    if let Some(server) = &names.2 {
-                        facts.server = Some(Seen {
-                            seq,
-                            value: server.clone(),
-                        });
-                    }
-                }
-            }
-        }
-
-        let (client, server) = match kind {
-            LogKind::Receive => (b'<', b'>'),
-            LogKind::Send => (b'>', b'<'),
-        };
-        let data = fields.get(c.data);
-        match event {
-            b'*' => {
-                // Exchange's own notes: the TLS lines sit in `context` (in `data` on some
-                // hand-made copies, so look there too).
-                let ctx = fields.get(c.context);
-                for text in [ctx, data] {
-                    if !text.starts_with(b"TLS ") {
-                        continue;
-                    }
-                    if let Ok((_, (p, cipher))) = payload::tls_success(text) {
-                        if facts.tls.as_ref().is_none_or(|t| t.seq > seq) {
-                            facts.tls = Some(Seen {
-                                seq,
-                                value: (p, cipher),
-                            });
-                        }
-                    } else if let Ok((_, name)) = payload::tls_failure(text) {
-                        if facts.failure.as_ref().is_none_or(|t| t.seq > seq) {
-                            facts.failure = Some(Seen {
-                                seq,
-                                value: lossy(name),
-                            });
-                        }
-                    }
-                    break;
-                }
-            }
-            b'-' => facts.ended = true,
-            e if e == client => match payload::command(data) {
-                Command::Hello(name) => {
-                    facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
-                    facts.first_hello_seq = Some(facts.first_hello_seq.map_or(seq, |s| s.min(seq)));
-                    if kind == LogKind::Receive
-                        && !name.is_empty()
-                        && facts.hello.as_ref().is_none_or(|h| h.seq > seq)
-                    {
-                        facts.hello = Some(Seen {
-                            seq,
-                            value: lossy(name),
-                        });
-                    }
-                }
-                Command::StartTls => {
-                    facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
-                }
-                Command::AnonymousTls => {
-                    facts.anonymous_tls = true;
-                    facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
-                }
-                Command::MailFrom(d) => {
-                    facts.messages += 1;
-                    if let (LogKind::Receive, Some(d)) = (kind, d) {
-                        facts.add_domain_bytes(d);
-                    }
-                }
-                Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain_bytes(d),
-                _ => {}
-            },
-            // Replies matter only for the outbound host name (banner, EHLO reply) and for
-            // a refused STARTTLS (4xx/5xx; its STARTTLS may be in the stretch before): most
-            // reply rows are skipped without parsing.
-            e if e == server
-                && ((kind == LogKind::Send
-                    && (facts.banner.is_none() || facts.ehlo_reply.is_none()))
-                    || matches!(data.first(), Some(b'4'..=b'9'))) =>
-            {
-                if let Ok((_, (code, text))) = payload::reply(data) {
-                    if kind == LogKind::Send {
-                        if code == 220
-                            && facts.last_hello_seq.is_none()
-                            && facts.banner.as_ref().is_none_or(|b| b.seq > seq)
-                        {
-                            let host = payload::banner_host(text).ok().and_then(|(_, h)| h);
-                            facts.banner = Some(Seen {
-                                seq,
-                                value: host.map(lossy),
-                            });
-                        } else if code == 250 && facts.ehlo_reply.is_none() {
-                            if let Ok((_, Some(h))) = payload::ehlo_reply_host(text) {
-                                let reply = Seen {
-                                    seq,
-                                    value: lossy(h),
-                                };
-                                if facts.last_hello_seq.is_some() {
-                                    facts.ehlo_reply = Some(reply);
-                                } else if facts.early_replies.is_empty() {
-                                    // Its EHLO may end the stretch before: kept aside.
-                                    facts.early_replies.push(reply);
-                                }
-                            }
-                        }
-                    }
-                    // Kept whether or not a STARTTLS was read before it: `outcome` compares
-                    // the latest refusal with the session's STARTTLS once all is merged.
-                    if code >= 400 && memchr::memmem::find(text, b"TLS").is_some() {
-                        facts.refusal_seq = Some(facts.refusal_seq.map_or(seq, |r| r.max(seq)));
-                    }
-                }
-            }
-            _ => {}
-        }
-
-        if event == b'-' && facts.is_complete() {
-            if let Some(facts) = self.sessions.remove(&session) {
-                out.add_session(facts.finish(kind));
-            }
-        }
+        Some(Row {
+            session,
+            seq,
+            time,
+            event,
+            data: fields.get(c.data),
+            context: fields.get(c.context),
+            remote: fields.get(c.remote),
+            local: fields.get(c.local),
+            connector: fields.get(c.connector),
+        })
     }
 
     /// Ends the stretch: open sessions become fragments.
@@ -386,6 +291,206 @@ impl Scanner {
                 },
                 Fragment { pieces: 1, facts },
             );
+        }
+    }
+}
+
+/// Scans one stretch held whole in memory (tests, fuzzing, benchmarks): new scanner, all
+/// of `bytes`, open sessions to fragments.
+pub fn scan_bytes(origin: Origin, bytes: &[u8], out: &mut Partial) {
+    let mut scanner = Scanner::new(origin);
+    let used = scanner.feed(bytes, true, out);
+    // The last bytes of a stretch are all consumed, a line without its `\n` included.
+    debug_assert_eq!(used, bytes.len());
+    scanner.finish(out);
+}
+
+/// What the row grammar or the field count says is wrong with a row.
+fn shape_damage(fields: &Fields, width: usize) -> Option<String> {
+    match fields.damage {
+        Some(RowDamage::UnterminatedQuote) => Some("unterminated quote".into()),
+        Some(RowDamage::StrayQuote) => Some("stray quote inside a quoted field".into()),
+        None if fields.count != width => {
+            Some(format!("{} fields, expected {}", fields.count, width))
+        }
+        None => None,
+    }
+}
+
+/// What any row says about its session: its time, whether it is the first row, and the
+/// first endpoints and connector seen.
+fn note_identity(
+    facts: &mut SessionFacts,
+    row: &Row,
+    seq: u32,
+    kind: LogKind,
+    names: &mut Option<ConnectorNames>,
+) {
+    if let Some(t) = row.time {
+        facts.first = Some(facts.first.map_or(t, |f| f.min(t)));
+        facts.last = Some(facts.last.map_or(t, |l| l.max(t)));
+    }
+    if row.seq == Some(0) {
+        facts.started = true;
+    }
+    if facts.remote.is_none() {
+        if let Some(a) = endpoint_address(row.remote) {
+            facts.remote = Some(Seen { seq, value: a });
+        }
+    }
+    if facts.local.is_none() {
+        if let Some(a) = endpoint_address(row.local) {
+            facts.local = Some(Seen { seq, value: a });
+        }
+    }
+    if facts.connector.is_none() && !row.connector.is_empty() {
+        note_connector(facts, row.connector, seq, kind, names);
+    }
+}
+
+/// The connector's name and, in a receive log, the `SERVER` of `SERVER\Connector`.
+fn note_connector(
+    facts: &mut SessionFacts,
+    connector: &[u8],
+    seq: u32,
+    kind: LogKind,
+    names: &mut Option<ConnectorNames>,
+) {
+    // A file has few connectors: share one string per connector and server.
+    let names = match &*names {
+        Some(n) if *n.0 == *connector => n,
+        _ => {
+            let server = memchr::memchr(b'\\', connector)
+                .map(|bs| Arc::from(String::from_utf8_lossy(&connector[..bs])));
+            let name = Arc::from(String::from_utf8_lossy(connector));
+            names.insert((connector.into(), name, server))
+        }
+    };
+    facts.connector = Some(Seen {
+        seq,
+        value: names.1.clone(),
+    });
+    if kind == LogKind::Receive {
+        if let Some(server) = &names.2 {
+            facts.server = Some(Seen {
+                seq,
+                value: server.clone(),
+            });
+        }
+    }
+}
+
+/// Exchange's own notes (`*` rows): a TLS negotiation that succeeded or failed. The TLS
+/// lines sit in `context` (in `data` on some hand-made copies, so look there too).
+fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
+    for text in [row.context, row.data] {
+        if !text.starts_with(b"TLS ") {
+            continue;
+        }
+        if let Ok((_, (p, cipher))) = payload::tls_success(text) {
+            if facts.tls.as_ref().is_none_or(|t| t.seq > seq) {
+                facts.tls = Some(Seen {
+                    seq,
+                    value: (p, cipher),
+                });
+            }
+        } else if let Ok((_, name)) = payload::tls_failure(text) {
+            if facts.failure.as_ref().is_none_or(|t| t.seq > seq) {
+                facts.failure = Some(Seen {
+                    seq,
+                    value: lossy(name),
+                });
+            }
+        }
+        break;
+    }
+}
+
+/// A command of the SMTP client: EHLO/HELO, STARTTLS, X-ANONYMOUSTLS, MAIL FROM, RCPT TO.
+fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) {
+    match payload::command(data) {
+        Command::Hello(name) => note_hello(facts, name, seq, kind),
+        Command::StartTls => {
+            facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
+        }
+        Command::AnonymousTls => {
+            facts.anonymous_tls = true;
+            facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
+        }
+        Command::MailFrom(d) => {
+            facts.messages += 1;
+            if let (LogKind::Receive, Some(d)) = (kind, d) {
+                facts.add_domain_bytes(d);
+            }
+        }
+        Command::RcptTo(Some(d)) if kind == LogKind::Send => facts.add_domain_bytes(d),
+        _ => {}
+    }
+}
+
+/// An EHLO or HELO: where the session's hellos are, and the name a receive log's client
+/// gives.
+fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
+    facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
+    facts.first_hello_seq = Some(facts.first_hello_seq.map_or(seq, |s| s.min(seq)));
+    if kind == LogKind::Receive
+        && !name.is_empty()
+        && facts.hello.as_ref().is_none_or(|h| h.seq > seq)
+    {
+        facts.hello = Some(Seen {
+            seq,
+            value: lossy(name),
+        });
+    }
+}
+
+/// Replies matter only for the outbound host name (banner, EHLO reply) and for a refused
+/// STARTTLS (4xx/5xx; its STARTTLS may be in the stretch before): most reply rows are
+/// skipped without parsing.
+fn reply_matters(facts: &SessionFacts, data: &[u8], kind: LogKind) -> bool {
+    (kind == LogKind::Send && (facts.banner.is_none() || facts.ehlo_reply.is_none()))
+        || matches!(data.first(), Some(b'4'..=b'9'))
+}
+
+/// A reply of the SMTP server: the remote's host name in a send log, a refusal naming TLS.
+fn server_reply(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) {
+    let Ok((_, (code, text))) = payload::reply(data) else {
+        return;
+    };
+    if kind == LogKind::Send {
+        note_remote_host(facts, code, text, seq);
+    }
+    // Kept whether or not a STARTTLS was read before it: `outcome` compares the latest
+    // refusal with the session's STARTTLS once all is merged.
+    if code >= 400 && memchr::memmem::find(text, b"TLS").is_some() {
+        facts.refusal_seq = Some(facts.refusal_seq.map_or(seq, |r| r.max(seq)));
+    }
+}
+
+/// The host a send log's remote names in its 220 banner (before any EHLO) or in its 250
+/// EHLO reply.
+fn note_remote_host(facts: &mut SessionFacts, code: u16, text: &[u8], seq: u32) {
+    if code == 220
+        && facts.last_hello_seq.is_none()
+        && facts.banner.as_ref().is_none_or(|b| b.seq > seq)
+    {
+        let host = payload::banner_host(text).ok().and_then(|(_, h)| h);
+        facts.banner = Some(Seen {
+            seq,
+            value: host.map(lossy),
+        });
+    } else if code == 250 && facts.ehlo_reply.is_none() {
+        if let Ok((_, Some(h))) = payload::ehlo_reply_host(text) {
+            let reply = Seen {
+                seq,
+                value: lossy(h),
+            };
+            if facts.last_hello_seq.is_some() {
+                facts.ehlo_reply = Some(reply);
+            } else if facts.early_replies.is_empty() {
+                // Its EHLO may end the stretch before: kept aside.
+                facts.early_replies.push(reply);
+            }
         }
     }
 }
@@ -422,16 +527,15 @@ mod tests {
         });
         let mut out = Partial::default();
         for (chunk, part) in [&text[..at], &text[at..]].into_iter().enumerate() {
-            let mut s = Scanner::new(Origin {
+            let origin = Origin {
                 file: 0,
                 chunk: chunk as u32,
                 folder: 0,
                 offset: 0,
                 kind,
                 columns: Columns::STANDARD,
-            });
-            s.feed(part.as_bytes(), true, &mut out);
-            s.finish(&mut out);
+            };
+            scan_bytes(origin, part.as_bytes(), &mut out);
         }
         out.stitch();
         (out.named_cells().into_iter())

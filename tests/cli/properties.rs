@@ -9,7 +9,7 @@ use smtptls::collect::Partial;
 use smtptls::parse::header::{Columns, LogKind};
 use smtptls::parse::row::{quote_field, row, Fields, Rows, MAX_FIELDS};
 use smtptls::parse::{endpoint, header, payload, time};
-use smtptls::scan::{Origin, Scanner};
+use smtptls::scan::{scan_bytes, Origin, Scanner};
 
 /// `cases`, or `PROPTEST_CASES` from the environment for a longer run.
 fn config(cases: u32) -> ProptestConfig {
@@ -265,19 +265,11 @@ fn kind() -> impl Strategy<Value = LogKind> {
 fn scan(kind: LogKind, input: &[u8], cut: Option<usize>) -> Partial {
     let mut out = Partial::new(true);
     match cut {
-        None => {
-            let mut s = Scanner::new(origin(kind, 0));
-            s.feed(input, true, &mut out);
-            s.finish(&mut out);
-        }
+        None => scan_bytes(origin(kind, 0), input, &mut out),
         Some(cut) => {
             let mut first = Partial::new(true);
-            let mut s = Scanner::new(origin(kind, 0));
-            s.feed(&input[..cut], true, &mut first);
-            s.finish(&mut first);
-            let mut s = Scanner::new(origin(kind, 1));
-            s.feed(&input[cut..], true, &mut out);
-            s.finish(&mut out);
+            scan_bytes(origin(kind, 0), &input[..cut], &mut first);
+            scan_bytes(origin(kind, 1), &input[cut..], &mut out);
             out.merge(first);
         }
     }
