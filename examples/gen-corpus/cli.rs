@@ -26,7 +26,7 @@ OPTIONS:
                           one short session on an internet-facing receive log (2013+ FrontEnd,
                           2010), spread evenly over the period: EHLO <bare name> and QUIT, or
                           (1 in 4) a port probe that never says a word. Written on top of
-                          --size (about 1.2 KB each); adds the no_conversation column
+                          --size (about 1.2 KB each)
     -q, --quiet           no summary on stderr
     -h, --help            this text
 
@@ -37,9 +37,11 @@ flattened EHLO replies, TLS 1.3 as 4096/8192 before mid-period then SP_PROT_TLS1
 
 expected.csv columns:
     direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,
-    tls_unknown,tls_failed,cleartext,weak_cipher,hosts
-    with --scanners N > 0, no_conversation after cleartext: sessions that never said
-    EHLO/HELO (port probes), which then count there and not as cleartext
+    tls_unknown,tls_failed,cleartext,incomplete,no_conversation,weak_cipher,hosts
+    direction: inbound, outbound, internal, or client (receive sessions that authenticated,
+    or from a private address with no public EHLO name: devices, submitters).
+    tls1_3..no_conversation partition sessions; incomplete is 0 (sessions are written
+    whole); no_conversation = closed before the client sent a command (port probes)
 ";
 
 pub struct Cfg {

@@ -11,6 +11,8 @@ use crate::tls::{Suite, Ver, AES128_CBC_ECDH, AES256_GCM};
 use crate::world::World;
 
 pub const PERMS_ANON: &str = "SMTPSubmit SMTPAcceptAnyRecipient SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender AcceptRoutingHeaders";
+/// What an authenticated client may do at the client connector.
+pub const PERMS_SUBMIT: &str = "SMTPSubmit SMTPAcceptAnyRecipient SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender BypassAntiSpam BypassMessageSizeLimit SMTPAcceptEXCH50 AcceptRoutingHeaders AcceptOrgHeaders";
 pub const PERMS_INT: &str = "SMTPSubmit SMTPAcceptAnyRecipient SMTPAcceptAuthenticationFlag SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender BypassAntiSpam BypassMessageSizeLimit SMTPAcceptEXCH50 AcceptRoutingHeaders";
 
 pub const LOCAL_PARTS: &[&str] = &[

@@ -8,8 +8,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-/// What a session counts as: the columns `tls1_3` .. `cleartext` (and `no_conversation`
-/// when written), which partition `sessions`.
+/// What a session counts as: the columns `tls1_3` .. `no_conversation`, which partition
+/// `sessions`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Out {
     V13,
@@ -20,12 +20,17 @@ pub enum Out {
     Ssl2,
     Unknown,
     Failed,
+    /// no TLS attempted: seen from the start, the client sent a command and the session
+    /// reached a mail command, AUTH or its disconnect
     Clear,
-    /// connected and never greeted (a port probe)
+    /// the rows that would show the outcome are missing: never counted, as every session
+    /// is written whole
+    Incomplete,
+    /// closed before the client side sent any command (a port probe)
     NoConversation,
 }
 
-const OUTS: usize = 10;
+const OUTS: usize = 11;
 
 pub fn out_of(v: Ver) -> Out {
     match v {
@@ -50,20 +55,19 @@ struct Counts {
 pub const DIR_IN: u8 = 0;
 pub const DIR_INTERNAL: u8 = 1;
 pub const DIR_OUT: u8 = 2;
-const DIR_NAMES: [&str; 3] = ["inbound", "internal", "outbound"];
+pub const DIR_CLIENT: u8 = 3;
+const DIR_NAMES: [&str; 4] = ["inbound", "internal", "outbound", "client"];
 
-const HEAD: &str = "direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,tls_unknown,tls_failed,cleartext";
+const HEAD: &str = "direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,tls_unknown,tls_failed,cleartext,incomplete,no_conversation";
 const TAIL: &str = "weak_cipher,hosts";
 
 /// The counts per (direction, interned partner key), and the totals for the summary.
+#[derive(Default)]
 pub struct Truth {
     counts: BTreeMap<(u8, u32), Counts>,
     /// `--scanners` sessions, one per address: (address, port probe). Kept apart and
     /// small, as a million of them would be a million `Counts`.
     scanners: Vec<(u32, bool)>,
-    /// write the `no_conversation` column and count silent sessions there, not as
-    /// cleartext (only with `--scanners`, so the default corpus stays as it was)
-    no_conversation: bool,
     pub sessions: u64,
     pub messages: u64,
 }
@@ -78,16 +82,6 @@ struct Row {
 }
 
 impl Truth {
-    pub fn new(no_conversation: bool) -> Truth {
-        Truth {
-            counts: BTreeMap::new(),
-            scanners: Vec::new(),
-            no_conversation,
-            sessions: 0,
-            messages: 0,
-        }
-    }
-
     /// One session of `partner` from or to address `ip`.
     pub fn account(&mut self, dir: u8, partner: u32, ip: u32, out: Out, msgs: u64, weak: bool) {
         let c = self.counts.entry((dir, partner)).or_default();
@@ -107,15 +101,6 @@ impl Truth {
         self.sessions += 1;
     }
 
-    /// What a session that never greets counts as.
-    pub fn no_greeting(&self) -> Out {
-        if self.no_conversation {
-            Out::NoConversation
-        } else {
-            Out::Clear
-        }
-    }
-
     /// Writes expected.csv, rows by direction then partner name; returns the row count.
     pub fn write(&self, names: &[String], path: &Path) -> io::Result<usize> {
         let mut rows: Vec<(&str, &str, &Counts)> = self
@@ -132,11 +117,7 @@ impl Truth {
         scanners.sort_unstable();
 
         let mut w = BufWriter::new(File::create(path)?);
-        if self.no_conversation {
-            writeln!(w, "{HEAD},no_conversation,{TAIL}")?;
-        } else {
-            writeln!(w, "{HEAD},{TAIL}")?;
-        }
+        writeln!(w, "{HEAD},{TAIL}")?;
         // Merge the two sorted lists; scanner addresses are never partner keys of
         // `counts` (their addresses are new), so there are no ties.
         let scanner_dir = DIR_NAMES[DIR_IN as usize];
@@ -158,9 +139,9 @@ impl Truth {
 
     fn write_row(&self, w: &mut impl Write, d: &str, p: &str, r: &Row) -> io::Result<()> {
         let o = &r.outs;
-        write!(
+        writeln!(
             w,
-            "{d},{p},{},{},{},{},{},{},{},{},{},{},{}",
+            "{d},{p},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.sessions,
             r.messages,
             o[Out::V13 as usize],
@@ -172,11 +153,11 @@ impl Truth {
             o[Out::Unknown as usize],
             o[Out::Failed as usize],
             o[Out::Clear as usize],
-        )?;
-        if self.no_conversation {
-            write!(w, ",{}", o[Out::NoConversation as usize])?;
-        }
-        writeln!(w, ",{},{}", r.weak, r.hosts)
+            o[Out::Incomplete as usize],
+            o[Out::NoConversation as usize],
+            r.weak,
+            r.hosts,
+        )
     }
 }
 

@@ -74,7 +74,7 @@ impl Gen {
             acc += s.kind.weight();
             scum.push(acc);
         }
-        let st = State::new(rng, cfg.seed, w.servers.len(), Truth::new(cfg.scanners > 0));
+        let st = State::new(rng, cfg.seed, w.servers.len(), Truth::default());
         let period = (w.start_ms, cfg.hours * 3_600_000);
         let used = std::mem::take(&mut w.used_ips);
         let scanners = Scanners::new(cfg.seed, cfg.scanners, period, &streams, used);
@@ -282,8 +282,8 @@ impl Gen {
     }
 }
 
-/// The internet client of a new receive session: a few bots, literal clients and
-/// devices, the rest partner MTAs.
+/// The client of a new receive session at an internet-facing log: a few bots, literal
+/// clients, devices and submitters, the rest partner MTAs.
 fn external_client(w: &World, st: &mut State) -> u32 {
     let r = st.rng.f64();
     if r < 0.03 {
@@ -292,6 +292,8 @@ fn external_client(w: &World, st: &mut State) -> u32 {
         *st.rng.pick(&w.literals)
     } else if r < 0.10 {
         *st.rng.pick(&w.devices)
+    } else if r < 0.12 {
+        *st.rng.pick(&w.submitters)
     } else {
         w.pick_partner_host(&mut st.rng)
     }

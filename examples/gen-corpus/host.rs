@@ -1,6 +1,8 @@
-//! Remote hosts: who they are (partner MTA, address-literal client, device, bot), how they
-//! greet, and the TLS profile and certificate each keeps for the whole corpus.
+//! Remote hosts: who they are (partner MTA, address-literal client, device, submitting
+//! client, bot), how they greet, the direction their receive sessions count in, and the
+//! TLS profile and certificate each keeps for the whole corpus.
 
+use crate::expected::{DIR_CLIENT, DIR_IN};
 use crate::rng::{hash_hex, Rng};
 use crate::tls::{host_suites, Profile, Suite};
 use crate::world::ip_str;
@@ -10,6 +12,9 @@ pub enum HostKind {
     Partner,
     Literal,
     Device,
+    /// a device or application on an internal address that authenticates (AUTH LOGIN)
+    /// at the client submission connector before it sends
+    Submitter,
     Bot,
 }
 
@@ -28,6 +33,8 @@ pub enum Banner {
 
 pub struct Host {
     pub kind: HostKind,
+    /// the direction its receive sessions count in: `DIR_CLIENT` or `DIR_IN`
+    pub dir: u8,
     pub name: String,   // as written in EHLO (case, trailing dot, [literal])
     pub banner: String, // host name in the 220 banner (outbound)
     pub ip: u32,
@@ -91,13 +98,20 @@ impl Host {
         } = spec;
         let [s13, s12, s10, sold] = host_suites(profile, rng);
         // The draws below keep their order: the corpus is a function of it.
-        let helo = profile == Profile::Clear && rng.chance(0.3);
+        // A submitter says EHLO: AUTH needs it.
+        let helo = profile == Profile::Clear && rng.chance(0.3) && kind != HostKind::Submitter;
         let client_cert = kind == HostKind::Partner
             && matches!(profile, Profile::Modern | Profile::Tls12)
             && rng.chance(0.25);
         let issuer = rng.pick_str(ISSUERS);
+        let dir = if is_client(kind, ip, &name) {
+            DIR_CLIENT
+        } else {
+            DIR_IN
+        };
         Host {
             kind,
+            dir,
             name,
             banner,
             ip,
@@ -166,4 +180,59 @@ pub fn case_variant(rng: &mut Rng, name: &str) -> String {
         s.push('.');
     }
     s
+}
+
+/// 10/8, 172.16/12, 192.168/16, 127/8, 169.254/16, 100.64/10: where an internal client is.
+pub fn private_ip(ip: u32) -> bool {
+    let (a, b) = (ip >> 24, (ip >> 16) & 255);
+    a == 10
+        || (a == 172 && (16..32).contains(&b))
+        || (a == 192 && b == 168)
+        || a == 127
+        || (a == 169 && b == 254)
+        || (a == 100 && (64..128).contains(&b))
+}
+
+/// Top-level labels of the names the generator writes that are not on the Public Suffix
+/// List (`example` among them: `app01.corp.example` is no public domain). Every other
+/// dotted name it writes ends in a listed suffix (`SUFFIXES`, the providers' `com`).
+const NON_PUBLIC_TLDS: &[&str] = &[
+    "example",
+    "local",
+    "lan",
+    "intra",
+    "corp",
+    "internal",
+    "test",
+    "invalid",
+    "localhost",
+];
+
+/// Whether an EHLO name is a name under a public suffix: not empty, not a bare name, not
+/// an address literal, not under `.home.arpa` or a suffix off the list.
+pub fn public_name(name: &str) -> bool {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    if n.is_empty() || n.starts_with('[') || !n.contains('.') || n.ends_with(".home.arpa") {
+        return false;
+    }
+    let tld = n.rsplit('.').next().unwrap_or("");
+    !NON_PUBLIC_TLDS.contains(&tld)
+}
+
+/// Whether the receive sessions of a host count as `client`: it authenticates (a
+/// submitter), or it is at a private address and greets with no public domain. A host
+/// whose EHLO name is drawn per session (a bot) has `name` empty and a public address.
+pub fn is_client(kind: HostKind, ip: u32, name: &str) -> bool {
+    kind == HostKind::Submitter || (private_ip(ip) && !public_name(name))
+}
+
+/// The partner a client counts under: its EHLO name lower-cased without the trailing dot,
+/// or its address when it names none (or an address literal).
+pub fn client_partner(name: &str, ipstr: &str) -> String {
+    let n = name.trim_end_matches('.');
+    if n.is_empty() || n.starts_with('[') {
+        ipstr.to_string()
+    } else {
+        n.to_ascii_lowercase()
+    }
 }

@@ -1,11 +1,12 @@
-//! Receive-log sessions: internet clients (partners, address literals, devices, bots) at a
-//! FrontEnd or 2010 server, and our own servers handing mail on to a Hub.
+//! Receive-log sessions: internet-facing clients (partners, address literals, devices,
+//! submitters, bots) at a FrontEnd or 2010 server, and our own servers handing mail on to
+//! a Hub.
 
 use crate::dialogue::{
     host_cert, internal_dec, msg_id, msg_size, negotiated, our_banner, our_cert, our_ehlo_reply,
-    queued_reply, xproxyfrom, LOCAL_PARTS, PERMS_ANON, PERMS_INT,
+    queued_reply, xproxyfrom, LOCAL_PARTS, PERMS_ANON, PERMS_INT, PERMS_SUBMIT,
 };
-use crate::expected::{Out, DIR_IN, DIR_INTERNAL};
+use crate::expected::{Out, DIR_INTERNAL};
 use crate::host::{Host, HostKind};
 use crate::server::{Flavor, Srv};
 use crate::session::{Local, Session, State};
@@ -24,23 +25,27 @@ const BOT_NAMES: &[&str] = &[
     "[127.0.0.1]",
 ];
 
-/// The receive connector an internet client reaches: devices relay through their own one.
-fn internet_connector(srv: &Srv, device: bool) -> String {
-    if device {
-        format!("{}\\Anonymous Relay {}", srv.name, srv.name)
-    } else if srv.flavor == Flavor::Ex2010 {
-        format!("{}\\Internet Mail", srv.name)
-    } else {
-        format!("{}\\Default Frontend {}", srv.name, srv.name)
+/// The receive connector and port a client of `kind` reaches: devices relay through
+/// their own connector, submitters submit at the client connector on 587.
+fn internet_connector(srv: &Srv, kind: HostKind) -> (String, u16) {
+    let n = &srv.name;
+    match kind {
+        HostKind::Device => (format!("{n}\\Anonymous Relay {n}"), 25),
+        HostKind::Submitter if srv.flavor == Flavor::Ex2010 => (format!("{n}\\Client {n}"), 587),
+        HostKind::Submitter => (format!("{n}\\Client Frontend {n}"), 587),
+        _ if srv.flavor == Flavor::Ex2010 => (format!("{n}\\Internet Mail"), 25),
+        _ => (format!("{n}\\Default Frontend {n}"), 25),
     }
 }
 
-/// A session from internet address `ip:port` up to our banner: connect, permissions, 220.
-pub fn internet_session(l: Local, sid: u64, ip: &str, port: u64, device: bool) -> Session {
+/// A session from address `ip:port`, a client of `kind`, up to our banner: connect,
+/// permissions, 220.
+pub fn internet_session(l: Local, sid: u64, ip: &str, port: u64, kind: HostKind) -> Session {
+    let (connector, lport) = internet_connector(l.srv, kind);
     let mut s = Session::new(
         sid,
-        internet_connector(l.srv, device),
-        format!("{}:25", l.srv.ipstr),
+        connector,
+        format!("{}:{lport}", l.srv.ipstr),
         format!("{ip}:{port}"),
     );
     s.r("+", "", "");
@@ -57,7 +62,8 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
     // The port is drawn before the session id: the corpus depends on the order.
     let port = st.port();
     let sid = st.sid(l.srv_i);
-    let mut s = internet_session(l, sid, &h.ipstr, port, h.kind == HostKind::Device);
+    let mut s = internet_session(l, sid, &h.ipstr, port, h.kind);
+    let submit = h.kind == HostKind::Submitter;
 
     let mut name = h.name.clone();
     if h.kind == HostKind::Bot {
@@ -78,14 +84,14 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
         &format!("{} {}", if helo { "HELO" } else { "EHLO" }, name),
         "",
     );
-    s.r(">", &our_ehlo_reply(srv, &h.ipstr, helo, true, false), "");
+    s.r(">", &ehlo_reply(srv, h, helo, true), "");
 
     let (out, weak) = match dec {
         Dec::Clear => (Out::Clear, false),
         Dec::Ok(v, suite) => inbound_tls(&mut s, l, h, &name, v, &suite),
         Dec::Fail(err) => {
             inbound_tls_failure(&mut s, l, st, err);
-            st.account(DIR_IN, h.pid, h.ip, Out::Failed, 0, false);
+            st.account(h.dir, h.pid, h.ip, Out::Failed, 0, false);
             if h.kind != HostKind::Bot && st.rng.chance(0.6) {
                 // the sender retries in cleartext under a new session
                 s.followup = Some(Box::new(recv_ext(l, st, hid, true)));
@@ -99,17 +105,55 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
         s.r("<", "AUTH LOGIN", "");
         s.r(">", "504 5.7.4 Unrecognized authentication type", "");
     }
+    if submit {
+        auth_login(&mut s, h);
+    }
     for k in 0..nmsg {
         inbound_message(&mut s, l, st, h, k);
     }
     inbound_close(&mut s, st);
-    st.account(DIR_IN, h.pid, h.ip, out, nmsg, weak);
+    st.account(h.dir, h.pid, h.ip, out, nmsg, weak);
     s
+}
+
+/// Our reply to a client's EHLO (HELO when `helo`), STARTTLS offered while `starttls`:
+/// the client connector offers basic authentication (LOGIN) too.
+fn ehlo_reply(srv: &Srv, h: &Host, helo: bool, starttls: bool) -> String {
+    let r = our_ehlo_reply(srv, &h.ipstr, helo, starttls, false);
+    if h.kind == HostKind::Submitter {
+        r.replacen(" AUTH NTLM", " AUTH GSSAPI NTLM LOGIN", 1)
+    } else {
+        r
+    }
+}
+
+/// A submitter's `AUTH LOGIN` (user name and password each behind a 334 challenge) that
+/// succeeds: the account it authenticated as, its permissions, our 235.
+fn auth_login(s: &mut Session, h: &Host) {
+    s.r("<", "AUTH LOGIN", "");
+    s.r(">", "334 <authentication response>", "");
+    s.r("<", "<authentication response>", "");
+    s.r(">", "334 <authentication response>", "");
+    s.r("<", "<authentication response>", "");
+    s.r("*", "", "Inbound AUTH LOGIN");
+    s.r("*", PERMS_SUBMIT, "Set Session Permissions");
+    s.r("*", &submit_account(h), "authenticated");
+    s.r(">", "235 2.7.0 Authentication successful", "");
+}
+
+/// The service account a submitter logs on with: `svc-` and the first label of its name
+/// (its address, dashed, for an address literal), in corp.example.
+fn submit_account(h: &Host) -> String {
+    let label = if h.name.starts_with('[') {
+        h.ipstr.replace('.', "-")
+    } else {
+        h.name.split('.').next().unwrap_or("").to_ascii_lowercase()
+    };
+    format!("svc-{label}@corp.example")
 }
 
 /// A port scanner: no greeting at all, gone at once or timed out.
 fn bot_port_probe(s: &mut Session, st: &mut State, h: &Host) {
-    let out = st.truth.no_greeting();
     s.r(
         "-",
         "",
@@ -119,7 +163,7 @@ fn bot_port_probe(s: &mut Session, st: &mut State, h: &Host) {
             "Timeout"
         },
     );
-    st.account(DIR_IN, h.pid, h.ip, out, 0, false);
+    st.account(h.dir, h.pid, h.ip, Out::NoConversation, 0, false);
 }
 
 /// STARTTLS that succeeds, up to our second EHLO reply; 2013+ then log how the client
@@ -167,7 +211,7 @@ fn inbound_tls(
             );
         }
     }
-    s.r(">", &our_ehlo_reply(srv, &h.ipstr, false, false, false), "");
+    s.r(">", &ehlo_reply(srv, h, false, false), "");
     negotiated
 }
 
@@ -217,7 +261,7 @@ fn inbound_message_count(st: &mut State, kind: HostKind) -> u64 {
 /// and our queued reply; reset instead when no recipient was accepted.
 fn inbound_message(s: &mut Session, l: Local, st: &mut State, h: &Host, k: u64) {
     let dom = match (h.kind, h.mail_domain) {
-        (HostKind::Device, _) => "org.example".to_string(),
+        (HostKind::Device | HostKind::Submitter, _) => "org.example".to_string(),
         (_, Some(d)) => l.w.names[d as usize].clone(),
         _ => l.w.random_domain(&mut st.rng).to_string(),
     };

@@ -3,6 +3,7 @@
 //! probe that says nothing), scheduled evenly over the period on its own random stream.
 
 use crate::dialogue::our_ehlo_reply;
+use crate::host::HostKind;
 use crate::receive::internet_session;
 use crate::rng::Rng;
 use crate::session::{Local, Session, State};
@@ -183,7 +184,7 @@ impl Scanners {
         let sid = st.sid_from(l.srv_i, &mut self.rng);
         let port = self.rng.range(1025, 65000);
         let ipstr = ip_str(ip);
-        let mut s = internet_session(l, sid, &ipstr, port, false);
+        let mut s = internet_session(l, sid, &ipstr, port, HostKind::Bot);
         if !probe {
             let name = scanner_name(&mut self.rng);
             s.r("<", &format!("EHLO {name}"), "");

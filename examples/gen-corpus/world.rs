@@ -1,9 +1,10 @@
 //! The world the corpus describes: our servers, the remote hosts that talk to them
-//! (providers, generated partners, address-literal clients, devices, bots), and how often
-//! each partner is picked.
+//! (providers, generated partners, address-literal clients, devices, submitters, bots),
+//! and how often each partner is picked.
 
 use crate::cli::Cfg;
-use crate::host::{case_variant, style_for, Banner, Host, HostKind, HostSpec};
+use crate::expected::DIR_CLIENT;
+use crate::host::{case_variant, client_partner, style_for, Banner, Host, HostKind, HostSpec};
 use crate::rng::Rng;
 use crate::server::{build_servers, Flavor, Srv};
 use crate::time::days_from_civil;
@@ -20,6 +21,8 @@ pub struct World {
     pub gcum: Vec<f64>,
     pub literals: Vec<u32>,
     pub devices: Vec<u32>,
+    /// devices and applications that authenticate before they send (2 or 3)
+    pub submitters: Vec<u32>,
     pub bots: Vec<u32>,
     pub names: Vec<String>,     // interned partner keys
     pub mail_domains: Vec<u32>, // generated partner domains (ids into names)
@@ -136,6 +139,17 @@ const DEVICE_NAMES: &[&str] = &[
     "EPSON-WF-C879R",
 ];
 
+/// What submitters greet with: bare names and names under the organisation's own
+/// `corp.example` (`.example` is not on the Public Suffix List) or `.local`.
+const SUBMITTER_NAMES: &[&str] = &[
+    "SCAN-KM-4F",
+    "app01.corp.example",
+    "MFP-RICOH-2OG",
+    "erp-batch02.corp.example",
+    "ALERTS-SRV01",
+    "nas02.office.local",
+];
+
 /// A big mail provider: many MTAs under one registrable domain.
 struct Provider {
     dom: &'static str,
@@ -192,6 +206,7 @@ pub fn build_world(cfg: &Cfg) -> World {
     let literals = b.literals((cfg.partners / 20).max(10));
     let devices = b.devices();
     let bots = b.bots(40);
+    let submitters = b.submitters();
     World {
         servers,
         modern,
@@ -200,6 +215,7 @@ pub fn build_world(cfg: &Cfg) -> World {
         gcum,
         literals,
         devices,
+        submitters,
         bots,
         names: b.names.names,
         mail_domains,
@@ -233,7 +249,17 @@ impl WorldBuilder {
     /// Adds a host; returns its id.
     fn add(&mut self, spec: HostSpec) -> u32 {
         let id = self.hosts.len();
+        let client_key = matches!(spec.kind, HostKind::Device | HostKind::Submitter);
         let h = Host::new(&mut self.rng, spec, id as u64);
+        // Only devices and submitters get a client's partner key; every other host is
+        // at a public address and greets with a public name or none.
+        assert_eq!(
+            h.dir == DIR_CLIENT,
+            client_key,
+            "host {} ({})",
+            h.name,
+            h.ipstr
+        );
         self.hosts.push(h);
         id as u32
     }
@@ -355,8 +381,9 @@ impl WorldBuilder {
         literals
     }
 
-    /// Printers, scanners, apps relaying through the FrontEnd (partner = remote IP), on
-    /// internal addresses; a device whose address is taken is left out.
+    /// Printers, scanners, apps relaying through the FrontEnd anonymously, on internal
+    /// addresses: clients, named by their bare EHLO name or (`EHLO [ip]`) their address.
+    /// A device whose address is taken is left out.
     fn devices(&mut self) -> Vec<u32> {
         let mut devices = Vec::new();
         for (k, dn) in DEVICE_NAMES.iter().enumerate() {
@@ -372,7 +399,7 @@ impl WorldBuilder {
             } else {
                 dn.to_string()
             };
-            let pid = self.names.id(&ip_str(ip));
+            let pid = self.client_pid(&name, ip);
             let profile = self.rng.weighted(&[
                 (Profile::Tls10, 50),
                 (Profile::Tls10Weak, 10),
@@ -392,6 +419,56 @@ impl WorldBuilder {
             }));
         }
         devices
+    }
+
+    /// 2 or 3 devices and applications on internal addresses (172.16/12, 192.168/16,
+    /// 10/8) that submit at the client connector after `AUTH LOGIN`: clients, named by
+    /// their EHLO name (a bare name, a `corp.example` or `.local` name) or, for
+    /// `EHLO [ip]`, their address.
+    fn submitters(&mut self) -> Vec<u32> {
+        let n = 2 + self.rng.below(2) as usize;
+        let mut names: Vec<&str> = SUBMITTER_NAMES.to_vec();
+        let mut subs = Vec::new();
+        while subs.len() < n {
+            let ip = match self.rng.below(3) {
+                0 => (172 << 24) | ((16 + self.rng.below(16) as u32) << 16),
+                1 => (192 << 24) | (168 << 16),
+                _ => (10 << 24) | (30 << 16),
+            } | ((self.rng.below(255) as u32) << 8)
+                | self.rng.range(10, 250) as u32;
+            if !self.used.insert(ip) {
+                continue;
+            }
+            let dn = names.remove(self.rng.below(names.len() as u64) as usize);
+            let name = if self.rng.chance(0.2) {
+                format!("[{}]", ip_str(ip))
+            } else {
+                dn.to_string()
+            };
+            let pid = self.client_pid(&name, ip);
+            let profile = self.rng.weighted(&[
+                (Profile::Tls12, 50),
+                (Profile::Tls10, 30),
+                (Profile::Clear, 20),
+            ]);
+            subs.push(self.add(HostSpec {
+                kind: HostKind::Submitter,
+                name: name.clone(),
+                banner: name,
+                ip,
+                pid,
+                mail_domain: None,
+                profile,
+                style: Banner::Plain,
+                cert_cn: String::new(),
+            }));
+        }
+        subs
+    }
+
+    /// The partner key of a client greeting with `name` from `ip`.
+    fn client_pid(&mut self, name: &str, ip: u32) -> u32 {
+        self.names.id(&client_partner(name, &ip_str(ip)))
     }
 
     /// `n` scanners / bots that come back again and again (no mail; some never say EHLO).
