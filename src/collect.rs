@@ -17,7 +17,7 @@ use crate::outcome::Outcome;
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::parse::time::{day_of, Millis};
-use crate::session::{normalise_host_owned, Session, SessionFacts};
+use crate::session::{normalise_host_owned, Session, SessionFacts, Signs};
 use crate::tls::TlsOutcome;
 
 /// Who a session talked to, before we know whether that is a partner or one of our own
@@ -28,7 +28,7 @@ pub struct Peer {
     pub remote: Option<Address>,
     /// The remote's host name, lower-case, without a trailing dot.
     pub host: Option<Box<str>>,
-    pub anonymous_tls: bool,
+    pub signs: Signs,
 }
 
 /// One of our own servers as its sessions show it: by the server name in a receive
@@ -95,13 +95,16 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
-/// Where a session is, for stitching: the same session-id in the same folder and log kind
-/// is the same session.
+/// Where a session is, for stitching: the same session-id and remote endpoint in the same
+/// folder and log kind is the same session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FragmentKey {
     pub folder: u32,
     pub kind: LogKind,
     pub session: u64,
+    /// A hash of the remote endpoint: one session-id reused for another connection is
+    /// another session.
+    pub remote: u64,
 }
 
 /// Part of a session, waiting for the rest of it.
@@ -215,7 +218,7 @@ impl Partial {
                 kind: s.kind,
                 remote: s.remote,
                 host: s.host.map(normalise_host_owned),
-                anonymous_tls: s.anonymous_tls,
+                signs: s.signs,
             },
         );
         let weak = matches!(&s.outcome, TlsOutcome::Negotiated(_, c) if c.is_weak());
@@ -429,7 +432,7 @@ mod tests {
             local: None,
             remote: Some(Address::Ip(remote.parse().unwrap())),
             host: Some(host.into()),
-            anonymous_tls: false,
+            signs: Signs::default(),
             outcome,
             messages: 1,
             domains: domains.iter().map(|d| Box::from(*d)).collect(),

@@ -24,12 +24,17 @@ pub enum Outcome {
     /// TLS used, version not logged (or a protocol we cannot place).
     TlsUnknown,
     TlsFailed,
+    /// No TLS attempted, seen from the start through a mail command or the disconnect.
     Cleartext,
+    /// The rows that would show the outcome are missing (start or end not in the logs).
+    Incomplete,
+    /// The connection failed, or closed before the client side sent any SMTP command.
+    NoConversation,
 }
 
 impl Outcome {
     /// Every outcome, in column order.
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 11] = [
         Outcome::Tls13,
         Outcome::Tls12,
         Outcome::Tls11,
@@ -39,7 +44,15 @@ impl Outcome {
         Outcome::TlsUnknown,
         Outcome::TlsFailed,
         Outcome::Cleartext,
+        Outcome::Incomplete,
+        Outcome::NoConversation,
     ];
+
+    /// The outcomes that say what TLS did; the others say the rows cannot tell, and never
+    /// decide an impact.
+    pub fn is_known(self) -> bool {
+        !matches!(self, Outcome::Incomplete | Outcome::NoConversation)
+    }
 
     pub const COUNT: usize = Outcome::ALL.len();
 
@@ -55,6 +68,8 @@ impl Outcome {
             Outcome::TlsUnknown => "tls_unknown",
             Outcome::TlsFailed => "tls_failed",
             Outcome::Cleartext => "cleartext",
+            Outcome::Incomplete => "incomplete",
+            Outcome::NoConversation => "no_conversation",
         }
     }
 
@@ -70,6 +85,8 @@ impl Outcome {
             Outcome::TlsUnknown => "TLS (version not logged)",
             Outcome::TlsFailed => "TLS failed",
             Outcome::Cleartext => "cleartext",
+            Outcome::Incomplete => "rows missing",
+            Outcome::NoConversation => "no SMTP conversation",
         }
     }
 
@@ -88,6 +105,8 @@ impl Outcome {
             TlsOutcome::Unknown => Outcome::TlsUnknown,
             TlsOutcome::Failed => Outcome::TlsFailed,
             TlsOutcome::Cleartext => Outcome::Cleartext,
+            TlsOutcome::Incomplete => Outcome::Incomplete,
+            TlsOutcome::NoConversation => Outcome::NoConversation,
         }
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::collect::{Fragment, FragmentKey, Partial, Problem, PROBLEM_SAMPLES};
-use crate::parse::endpoint::endpoint_address;
+use crate::parse::endpoint::{endpoint_address, endpoint_port};
 use crate::parse::header::{header_line, Columns, HeaderLine, LogKind};
 use crate::parse::payload::{self, Command};
 use crate::parse::row::{self, Fields, RowDamage, Rows};
@@ -36,7 +36,10 @@ pub struct Scanner {
     columns: Columns,
     /// `false` after a mid-file header of another log type, until a protocol header.
     active: bool,
-    sessions: FxHashMap<u64, SessionFacts>,
+    sessions: FxHashMap<SessionKey, SessionFacts>,
+    /// Sessions finished in this stretch, with their last sequence number: a row of one
+    /// repeated after its disconnect (collection tools duplicate rows) is not a new session.
+    closed: FxHashMap<SessionKey, u32>,
     clock: Clock,
     line: u64,
     byte: u64,
@@ -47,16 +50,21 @@ pub struct Scanner {
     sampled: usize,
 }
 
-type ConnectorNames = (Box<[u8]>, Arc<str>, Option<Arc<str>>);
+/// A connector id, its shared name, its server part, and whether it is one of Exchange's
+/// implicit internal connectors.
+type ConnectorNames = (Box<[u8]>, Arc<str>, Option<Arc<str>>, bool);
 
-/// A data row that passed validation: its session is known; the other fields may be
-/// missing or damaged (the damage was reported as a problem).
+/// One connection: its session-id and a hash of its remote endpoint. Sanitised excerpts
+/// reuse one session-id for different connections; the endpoint tells them apart.
+type SessionKey = (u64, u64);
+
+/// A data row that passed validation: every field is there and well formed (a damaged row
+/// is only a problem: it makes no session and adds to none).
 struct Row<'f> {
-    session: u64,
-    /// `None` when the sequence-number did not parse.
-    seq: Option<u32>,
-    time: Option<Millis>,
-    /// `+`, `-`, `<`, `>` or `*`; 0 when unknown.
+    session: SessionKey,
+    seq: u32,
+    time: Millis,
+    /// `+`, `-`, `<`, `>` or `*`.
     event: u8,
     data: &'f [u8],
     context: &'f [u8],
@@ -77,15 +85,14 @@ fn hex_session_id(field: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// A stable id for session ids that are not hex (hand-edited or placeholder logs): kept
-/// apart from hex ids by the top bit. FNV-1a, so the value is the same on every run.
-fn text_session_id(field: &[u8]) -> u64 {
+/// FNV-1a of an endpoint field: the same value on every run and thread.
+fn endpoint_hash(field: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in field {
+    for &b in field.trim_ascii() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h | (1 << 63)
+    h
 }
 
 fn parse_u32(field: &[u8]) -> Option<u32> {
@@ -111,6 +118,7 @@ impl Scanner {
             columns: origin.columns,
             active: true,
             sessions: FxHashMap::default(),
+            closed: FxHashMap::default(),
             clock: Clock::default(),
             line: 0,
             byte: origin.offset,
@@ -164,11 +172,23 @@ impl Scanner {
             return;
         };
         let kind = self.kind;
+        if self
+            .closed
+            .get(&row.session)
+            .is_some_and(|&end| row.seq <= end)
+        {
+            return;
+        }
         // The one look-up of the row's session: everything below works on its facts.
         let facts = self.sessions.entry(row.session).or_default();
-        // Rows without a usable sequence number sort after what came before them.
-        let seq = row.seq.unwrap_or_else(|| facts.last_hello_seq.unwrap_or(0));
-        note_identity(facts, &row, seq, kind, &mut self.names);
+        // A session's rows come in sequence order: one at or below the highest read is
+        // the same row again.
+        if facts.max_seq.is_some_and(|m| row.seq <= m) {
+            return;
+        }
+        let seq = row.seq;
+        facts.add_row(seq);
+        note_identity(facts, &row, kind, &mut self.names);
         let (client, server) = match kind {
             LogKind::Receive => (b'<', b'>'),
             LogKind::Send => (b'>', b'<'),
@@ -177,13 +197,17 @@ impl Scanner {
             b'*' => note_info(facts, &row, seq),
             b'-' => facts.ended = true,
             e if e == client => client_command(facts, row.data, seq, kind),
-            e if e == server && reply_matters(facts, row.data, kind) => {
-                server_reply(facts, row.data, seq, kind);
+            e if e == server => {
+                if reply_matters(facts, row.data, kind) {
+                    server_reply(facts, row.data, seq, kind);
+                }
+                facts.awaiting_ehlo_reply = false;
             }
             _ => {}
         }
         if row.event == b'-' && facts.is_complete() {
             if let Some(facts) = self.sessions.remove(&row.session) {
+                self.closed.insert(row.session, seq);
                 out.add_session(facts.finish(kind));
             }
         }
@@ -228,49 +252,41 @@ impl Scanner {
     }
 
     /// Checks a data row's shape and its session-id, date-time, sequence-number and
-    /// event. A row without a session-id is only a problem; any other damage is reported
-    /// as a problem and the row still counts for its session, with what it has.
+    /// event. A damaged row is a problem and nothing else: it makes no session and adds
+    /// no fact to one, so a cut line or another log's row cannot invent a partner.
     fn validate<'f>(&mut self, fields: &'f Fields<'_>, out: &mut Partial) -> Option<Row<'f>> {
         let c = self.columns;
-        let mut damage = shape_damage(fields, c.width);
-        let sid_field = fields.get(c.session);
-        let session = match hex_session_id(sid_field) {
-            Some(id) => id,
-            None if sid_field.is_empty() => {
-                self.problem(out, damage.unwrap_or_else(|| "no session-id".into()));
-                return None;
-            }
-            None => {
-                damage.get_or_insert_with(|| "session-id is not hexadecimal".into());
-                text_session_id(sid_field)
-            }
-        };
+        let session = hex_session_id(fields.get(c.session));
         let time = self.clock.parse(fields.get(c.date_time));
-        if time.is_none() {
-            damage.get_or_insert_with(|| "bad date-time".into());
-        }
         let seq = parse_u32(fields.get(c.sequence));
-        if seq.is_none() {
-            damage.get_or_insert_with(|| "bad sequence-number".into());
-        }
         let event = match fields.get(c.event) {
-            [e @ (b'+' | b'-' | b'<' | b'>' | b'*')] => *e,
-            _ => {
-                damage.get_or_insert_with(|| "unknown event".into());
-                0
-            }
+            [e @ (b'+' | b'-' | b'<' | b'>' | b'*')] => Some(*e),
+            _ => None,
         };
+        let damage = shape_damage(fields, c.width).or_else(|| {
+            let field = fields.get(c.session);
+            match (session, time, seq, event) {
+                (None, ..) if field.is_empty() => Some("no session-id".into()),
+                (None, ..) => Some("session-id is not hexadecimal".into()),
+                (_, None, ..) => Some("bad date-time".into()),
+                (_, _, None, _) => Some("bad sequence-number".into()),
+                (.., None) => Some("unknown event".into()),
+                _ => None,
+            }
+        });
         if let Some(what) = damage {
             self.problem(out, what);
+            return None;
         }
+        let remote = fields.get(c.remote);
         Some(Row {
-            session,
-            seq,
-            time,
-            event,
+            session: (session?, endpoint_hash(remote)),
+            seq: seq?,
+            time: time?,
+            event: event?,
             data: fields.get(c.data),
             context: fields.get(c.context),
-            remote: fields.get(c.remote),
+            remote,
             local: fields.get(c.local),
             connector: fields.get(c.connector),
         })
@@ -282,12 +298,13 @@ impl Scanner {
             .push((self.origin.file, self.origin.chunk, self.line));
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
-        for (session, facts) in open {
+        for ((session, remote), facts) in open {
             out.add_fragment(
                 FragmentKey {
                     folder: self.origin.folder,
                     kind: self.kind,
                     session,
+                    remote,
                 },
                 Fragment { pieces: 1, facts },
             );
@@ -317,25 +334,34 @@ fn shape_damage(fields: &Fields, width: usize) -> Option<String> {
     }
 }
 
+/// Ports only Exchange's own hops use: 2525 (Front End → Transport), 475 (mailbox
+/// delivery), 717 (outbound proxy).
+const INTERNAL_PORTS: [u16; 3] = [2525, 475, 717];
+
 /// What any row says about its session: its time, whether it is the first row, and the
 /// first endpoints and connector seen.
 fn note_identity(
     facts: &mut SessionFacts,
     row: &Row,
-    seq: u32,
     kind: LogKind,
     names: &mut Option<ConnectorNames>,
 ) {
-    if let Some(t) = row.time {
-        facts.first = Some(facts.first.map_or(t, |f| f.min(t)));
-        facts.last = Some(facts.last.map_or(t, |l| l.max(t)));
-    }
-    if row.seq == Some(0) {
-        facts.started = true;
-    }
+    let (seq, t) = (row.seq, row.time);
+    facts.first = Some(facts.first.map_or(t, |f| f.min(t)));
+    facts.last = Some(facts.last.map_or(t, |l| l.max(t)));
+    facts.started |= seq == 0;
+    facts.connected |= row.event == b'+';
     if facts.remote.is_none() {
         if let Some(a) = endpoint_address(row.remote) {
             facts.remote = Some(Seen { seq, value: a });
+            // The port that is ours: the remote's in a send log, the local one in a
+            // receive log.
+            let ours = if kind == LogKind::Send {
+                row.remote
+            } else {
+                row.local
+            };
+            facts.internal_port |= endpoint_port(ours).is_some_and(|p| INTERNAL_PORTS.contains(&p));
         }
     }
     if facts.local.is_none() {
@@ -346,6 +372,29 @@ fn note_identity(
     if facts.connector.is_none() && !row.connector.is_empty() {
         note_connector(facts, row.connector, seq, kind, names);
     }
+}
+
+/// Exchange's implicit connectors carry its own hops. Their names are localised, so the
+/// known translations are listed too; the port and EHLO-verb rules do not depend on them.
+const IMPLICIT_CONNECTORS: [&str; 12] = [
+    "Intra-Organization SMTP Send Connector",
+    "Inbound Proxy Internal Send Connector",
+    "Mailbox Delivery",
+    "Client Proxy ",
+    "组织内 SMTP 发送连接器",
+    "組織內 SMTP 傳送連接器",
+    "組織内 SMTP 送信コネクタ",
+    "Внутренний соединитель отправки",
+    "Внутриорганизационный соединитель отправки SMTP",
+    "Organisationsinterner SMTP-Sendeconnector",
+    "Connecteur d'envoi SMTP intra-organisation",
+    "Conector de envío SMTP dentro de la organización",
+];
+
+/// Is this connector (its name, after any `SERVER\`) one of Exchange's implicit ones?
+fn is_implicit_connector(name: &str) -> bool {
+    let name = name.rsplit('\\').next().unwrap_or(name);
+    IMPLICIT_CONNECTORS.iter().any(|c| name.starts_with(c))
 }
 
 /// The connector's name and, in a receive log, the `SERVER` of `SERVER\Connector`.
@@ -362,10 +411,12 @@ fn note_connector(
         _ => {
             let server = memchr::memchr(b'\\', connector)
                 .map(|bs| Arc::from(String::from_utf8_lossy(&connector[..bs])));
-            let name = Arc::from(String::from_utf8_lossy(connector));
-            names.insert((connector.into(), name, server))
+            let name: Arc<str> = Arc::from(String::from_utf8_lossy(connector));
+            let implicit = is_implicit_connector(&name);
+            names.insert((connector.into(), name, server, implicit))
         }
     };
+    facts.implicit_connector |= names.3 && kind == LogKind::Send;
     facts.connector = Some(Seen {
         seq,
         value: names.1.clone(),
@@ -380,10 +431,17 @@ fn note_connector(
     }
 }
 
-/// Exchange's own notes (`*` rows): a TLS negotiation that succeeded or failed. The TLS
-/// lines sit in `context` (in `data` on some hand-made copies, so look there too).
+/// Exchange's own notes (`*` rows): a TLS negotiation that succeeded or failed, a
+/// connection that failed, a client that authenticated. The TLS lines sit in `context`
+/// (in `data` on some hand-made copies, so look there too).
 fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
+    if row.context == b"authenticated" {
+        facts.authenticated = true;
+    }
     for text in [row.context, row.data] {
+        if text.starts_with(b"Failed to connect") {
+            facts.connect_failed = true;
+        }
         if !text.starts_with(b"TLS ") {
             continue;
         }
@@ -408,7 +466,15 @@ fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
 
 /// A command of the SMTP client: EHLO/HELO, STARTTLS, X-ANONYMOUSTLS, MAIL FROM, RCPT TO.
 fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) {
-    match payload::command(data) {
+    facts.client_spoke = true;
+    let command = payload::command(data);
+    if matches!(
+        command,
+        Command::MailFrom(_) | Command::RcptTo(_) | Command::Auth | Command::Data
+    ) {
+        facts.mail_seq = Some(facts.mail_seq.map_or(seq, |m| m.min(seq)));
+    }
+    match command {
         Command::Hello(name) => note_hello(facts, name, seq, kind),
         Command::StartTls => {
             facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
@@ -418,7 +484,7 @@ fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind
             facts.starttls_seq = Some(facts.starttls_seq.map_or(seq, |s| s.min(seq)));
         }
         Command::MailFrom(d) => {
-            facts.messages += 1;
+            facts.add_mail_from(seq);
             if let (LogKind::Receive, Some(d)) = (kind, d) {
                 facts.add_domain_bytes(d);
             }
@@ -431,6 +497,8 @@ fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind
 /// An EHLO or HELO: where the session's hellos are, and the name a receive log's client
 /// gives.
 fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
+    // Only the reply right after an EHLO names the remote (send logs).
+    facts.awaiting_ehlo_reply = kind == LogKind::Send;
     facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
     facts.first_hello_seq = Some(facts.first_hello_seq.map_or(seq, |s| s.min(seq)));
     if kind == LogKind::Receive
@@ -444,11 +512,14 @@ fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
     }
 }
 
-/// Replies matter only for the outbound host name (banner, EHLO reply) and for a refused
-/// STARTTLS (4xx/5xx; its STARTTLS may be in the stretch before): most reply rows are
-/// skipped without parsing.
+/// Replies matter only for the outbound host name (banner, EHLO reply) and Exchange's
+/// verbs in it, for an accepted AUTH (235), and for a refused STARTTLS (4xx/5xx; its
+/// STARTTLS may be in the stretch before): most reply rows are skipped without parsing.
 fn reply_matters(facts: &SessionFacts, data: &[u8], kind: LogKind) -> bool {
-    (kind == LogKind::Send && (facts.banner.is_none() || facts.ehlo_reply.is_none()))
+    let send = kind == LogKind::Send;
+    (send && (facts.banner.is_none() || facts.awaiting_ehlo_reply || !facts.replied_early))
+        || (send && !facts.exchange_verbs && data.starts_with(b"250"))
+        || (!send && data.starts_with(b"235"))
         || matches!(data.first(), Some(b'4'..=b'9'))
 }
 
@@ -459,6 +530,11 @@ fn server_reply(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) 
     };
     if kind == LogKind::Send {
         note_remote_host(facts, code, text, seq);
+        if code == 250 && payload::advertises_exchange_verbs(text) {
+            facts.exchange_verbs = true;
+        }
+    } else if code == 235 {
+        facts.authenticated = true;
     }
     // Kept whether or not a STARTTLS was read before it: `outcome` compares the latest
     // refusal with the session's STARTTLS once all is merged.
@@ -467,8 +543,8 @@ fn server_reply(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) 
     }
 }
 
-/// The host a send log's remote names in its 220 banner (before any EHLO) or in its 250
-/// EHLO reply.
+/// The host a send log's remote names in its 220 banner (before any EHLO) or in the
+/// first line of its reply to EHLO: never a later 250 (`250 2.6.0 <id> Queued mail`).
 fn note_remote_host(facts: &mut SessionFacts, code: u16, text: &[u8], seq: u32) {
     if code == 220
         && facts.last_hello_seq.is_none()
@@ -479,19 +555,29 @@ fn note_remote_host(facts: &mut SessionFacts, code: u16, text: &[u8], seq: u32) 
             seq,
             value: host.map(lossy),
         });
-    } else if code == 250 && facts.ehlo_reply.is_none() {
-        if let Ok((_, Some(h))) = payload::ehlo_reply_host(text) {
-            let reply = Seen {
-                seq,
-                value: lossy(h),
-            };
-            if facts.last_hello_seq.is_some() {
-                facts.ehlo_reply = Some(reply);
-            } else if facts.early_replies.is_empty() {
-                // Its EHLO may end the stretch before: kept aside.
-                facts.early_replies.push(reply);
-            }
+        return;
+    }
+    let first_of_stretch = facts.last_hello_seq.is_none() && !facts.replied_early;
+    if !facts.awaiting_ehlo_reply && !first_of_stretch {
+        return;
+    }
+    // The first reply of a stretch may answer an EHLO that ended the stretch before: it
+    // is kept aside, and counts only if it follows the session's first EHLO.
+    facts.replied_early |= first_of_stretch;
+    let host = match payload::ehlo_reply_host(text) {
+        Ok((_, Some(h))) if code == 250 => h,
+        _ => return,
+    };
+    let reply = Seen {
+        seq,
+        value: lossy(host),
+    };
+    if !first_of_stretch {
+        if facts.ehlo_reply.is_none() {
+            facts.ehlo_reply = Some(reply);
         }
+    } else {
+        facts.early_replies.push(reply);
     }
 }
 
@@ -507,7 +593,6 @@ mod tests {
         );
         assert_eq!(hex_session_id(b"SessionId"), None);
         assert_eq!(hex_session_id(b""), None);
-        assert_ne!(text_session_id(b"SessionId"), text_session_id(b"SessionID"));
     }
 
     /// Rows of session 1 as `seq,event,data` lines, read whole or cut before line `cut`

@@ -55,6 +55,8 @@ pub struct SessionFacts {
     pub started: bool,
     /// The `-` (disconnect) row was seen.
     pub ended: bool,
+    /// The `+` (connect) row was seen: the session's start, whatever its number.
+    pub connected: bool,
     /// The client's EHLO/HELO argument (receive logs).
     pub hello: Option<Seen<Box<str>>>,
     /// The highest sequence number of an EHLO/HELO command.
@@ -72,12 +74,36 @@ pub struct SessionFacts {
     /// Sequence number of STARTTLS or X-ANONYMOUSTLS.
     pub starttls_seq: Option<u32>,
     pub anonymous_tls: bool,
+    /// The lowest and highest sequence numbers read, and how many distinct rows: with
+    /// `rows` covering the span, no row between is missing.
+    pub min_seq: Option<u32>,
+    pub max_seq: Option<u32>,
+    pub rows: u32,
+    /// The client side sent a command (receive logs: the remote; send logs: our server).
+    pub client_spoke: bool,
+    /// The lowest sequence number of MAIL FROM, RCPT TO, AUTH, DATA or BDAT.
+    pub mail_seq: Option<u32>,
+    /// `Failed to connect`: a send session that never reached the remote.
+    pub connect_failed: bool,
+    /// AUTH answered 235, or an `authenticated` row.
+    pub authenticated: bool,
+    /// The remote's EHLO reply advertised Exchange's internal verbs (send logs).
+    pub exchange_verbs: bool,
+    /// The connector is one of Exchange's implicit internal ones.
+    pub implicit_connector: bool,
+    /// The session used a port only Exchange's own hops use.
+    pub internal_port: bool,
+    /// While scanning one stretch (not merged): an EHLO was sent and the remote has not
+    /// replied yet; the stretch's first reply was read.
+    pub awaiting_ehlo_reply: bool,
+    pub replied_early: bool,
     /// The latest refusal (4xx/5xx naming TLS) sent by the TLS server, before or after
     /// STARTTLS: only one after it counts.
     pub refusal_seq: Option<u32>,
     pub tls: Option<Seen<(Protocol, Cipher)>>,
     pub failure: Option<Seen<Box<str>>>,
-    pub messages: u32,
+    /// Sequence numbers of the MAIL FROM commands (a repeated row counts once).
+    pub mail_from_seqs: Vec<u32>,
     /// Distinct mail domains, lower-case (MAIL FROM inbound, RCPT TO outbound).
     pub domains: Vec<Box<str>>,
 }
@@ -93,6 +119,7 @@ impl SessionFacts {
         self.last = self.last.max(o.last);
         self.started |= o.started;
         self.ended |= o.ended;
+        self.connected |= o.connected;
         keep_earliest(&mut self.hello, o.hello);
         self.last_hello_seq = max_opt(self.last_hello_seq, o.last_hello_seq);
         self.first_hello_seq = min_opt(self.first_hello_seq, o.first_hello_seq);
@@ -101,13 +128,39 @@ impl SessionFacts {
         self.early_replies.extend(o.early_replies);
         self.starttls_seq = min_opt(self.starttls_seq, o.starttls_seq);
         self.anonymous_tls |= o.anonymous_tls;
+        self.min_seq = min_opt(self.min_seq, o.min_seq);
+        self.max_seq = max_opt(self.max_seq, o.max_seq);
+        self.rows += o.rows;
+        self.client_spoke |= o.client_spoke;
+        self.mail_seq = min_opt(self.mail_seq, o.mail_seq);
+        self.connect_failed |= o.connect_failed;
+        self.authenticated |= o.authenticated;
+        self.exchange_verbs |= o.exchange_verbs;
+        self.implicit_connector |= o.implicit_connector;
+        self.internal_port |= o.internal_port;
         self.refusal_seq = max_opt(self.refusal_seq, o.refusal_seq);
         keep_earliest(&mut self.tls, o.tls);
         keep_earliest(&mut self.failure, o.failure);
-        self.messages += o.messages;
+        for seq in o.mail_from_seqs {
+            self.add_mail_from(seq);
+        }
         for d in o.domains {
             self.add_domain(d);
         }
+    }
+
+    /// A MAIL FROM at `seq`; the same row read twice is one message.
+    pub fn add_mail_from(&mut self, seq: u32) {
+        if !self.mail_from_seqs.contains(&seq) {
+            self.mail_from_seqs.push(seq);
+        }
+    }
+
+    /// Notes a row at `seq` (already known not to repeat one read before).
+    pub fn add_row(&mut self, seq: u32) {
+        self.min_seq = min_opt(self.min_seq, Some(seq));
+        self.max_seq = self.max_seq.max(Some(seq));
+        self.rows += 1;
     }
 
     pub fn add_domain(&mut self, d: Box<str>) {
@@ -134,7 +187,8 @@ impl SessionFacts {
         self.add_domain(normalise_host(&String::from_utf8_lossy(raw)));
     }
 
-    /// The one outcome of the session, by the rules in the README.
+    /// The one outcome of the session, by the rules in the README: a TLS attempt decides
+    /// it; without one, the rows must show where TLS would have started to say cleartext.
     pub fn outcome(&self) -> TlsOutcome {
         if let Some(tls) = &self.tls {
             return TlsOutcome::Negotiated(tls.value.0.clone(), tls.value.1.clone());
@@ -142,17 +196,58 @@ impl SessionFacts {
         if self.failure.is_some() {
             return TlsOutcome::Failed;
         }
-        match self.starttls_seq {
-            None => TlsOutcome::Cleartext,
-            Some(s) => {
-                let refused = self.refusal_seq.is_some_and(|r| r > s);
-                let went_on = self.last_hello_seq.is_some_and(|h| h > s);
-                if went_on && !refused {
-                    TlsOutcome::Unknown
-                } else {
-                    TlsOutcome::Failed
-                }
-            }
+        if let Some(s) = self.starttls_seq {
+            let refused = self.refusal_seq.is_some_and(|r| r > s);
+            let went_on = self.last_hello_seq.is_some_and(|h| h > s);
+            return if went_on && !refused {
+                TlsOutcome::Unknown
+            } else {
+                TlsOutcome::Failed
+            };
+        }
+        if self.shows_cleartext() {
+            TlsOutcome::Cleartext
+        } else if self.never_talked() {
+            TlsOutcome::NoConversation
+        } else {
+            TlsOutcome::Incomplete
+        }
+    }
+
+    /// Seen from its start (the `+` row or sequence 0) or from its first EHLO/HELO, with
+    /// no row missing between, the client spoke, and the session reached a mail or auth
+    /// command or its end: the point where STARTTLS would have come is in the rows.
+    fn shows_cleartext(&self) -> bool {
+        let from_hello = self.first_hello_seq.is_some() && self.min_seq == self.first_hello_seq;
+        let whole = match (self.min_seq, self.max_seq) {
+            (Some(lo), Some(hi)) => u64::from(self.rows) > u64::from(hi - lo),
+            _ => false,
+        };
+        (self.started || self.connected || from_hello)
+            && whole
+            && self.client_spoke
+            && (self.mail_seq.is_some() || self.ended)
+    }
+
+    /// The connection failed, or closed before the client side sent any command.
+    fn never_talked(&self) -> bool {
+        let from_start = self.started || self.connected;
+        !self.client_spoke && (self.connect_failed || (from_start && self.ended))
+    }
+
+    /// Messages: distinct MAIL FROM rows.
+    pub fn messages(&self) -> u32 {
+        self.mail_from_seqs.len() as u32
+    }
+
+    /// What the rows showed of who the remote is.
+    pub fn signs(&self) -> Signs {
+        Signs {
+            anonymous_tls: self.anonymous_tls,
+            implicit_connector: self.implicit_connector,
+            internal_port: self.internal_port,
+            exchange_verbs: self.exchange_verbs,
+            authenticated: self.authenticated,
         }
     }
 
@@ -191,15 +286,16 @@ impl SessionFacts {
     pub fn finish(self, kind: LogKind) -> Session {
         let outcome = self.outcome();
         let host = self.remote_host(kind).map(Box::from);
+        let (signs, messages) = (self.signs(), self.messages());
         Session {
             kind,
             server: self.server.map(|s| s.value),
             local: self.local.map(|s| s.value),
             remote: self.remote.map(|s| s.value),
             host,
-            anonymous_tls: self.anonymous_tls,
+            signs,
             outcome,
-            messages: self.messages,
+            messages,
             domains: self.domains,
             first: self.first,
             last: self.last,
@@ -222,6 +318,22 @@ pub fn normalise_host_owned(mut host: Box<str>) -> Box<str> {
     }
 }
 
+/// What a session showed of who is on the other end, beyond its address and name: the
+/// facts (with the organisation's own addresses) that decide its direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Signs {
+    /// X-ANONYMOUSTLS: only Exchange servers of one organisation use it.
+    pub anonymous_tls: bool,
+    /// Sent through one of Exchange's implicit internal connectors.
+    pub implicit_connector: bool,
+    /// On a port only Exchange's own hops use (2525, 475, 717).
+    pub internal_port: bool,
+    /// The remote advertised Exchange's internal verbs in its EHLO reply.
+    pub exchange_verbs: bool,
+    /// The remote authenticated (AUTH answered 235).
+    pub authenticated: bool,
+}
+
 /// One finished session: the unit every count in every report counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -231,7 +343,7 @@ pub struct Session {
     pub remote: Option<Address>,
     /// The remote's host name as it gave it (see [`SessionFacts::remote_host`]).
     pub host: Option<Box<str>>,
-    pub anonymous_tls: bool,
+    pub signs: Signs,
     pub outcome: TlsOutcome,
     pub messages: u32,
     pub domains: Vec<Box<str>>,
@@ -247,9 +359,84 @@ mod tests {
         Some(Seen { seq, value })
     }
 
+    /// Facts of a session read from `rows` sequence numbers `lo..=hi`.
+    fn read(lo: u32, hi: u32) -> SessionFacts {
+        let mut f = SessionFacts::default();
+        (lo..=hi).for_each(|seq| f.add_row(seq));
+        f.started = lo == 0;
+        f
+    }
+
     #[test]
-    fn outcome_cleartext_without_starttls() {
-        assert_eq!(SessionFacts::default().outcome(), TlsOutcome::Cleartext);
+    fn outcome_cleartext_from_the_start_through_mail_from() {
+        let mut f = read(0, 8);
+        f.client_spoke = true;
+        f.first_hello_seq = Some(2);
+        f.mail_seq = Some(5);
+        assert_eq!(f.outcome(), TlsOutcome::Cleartext);
+    }
+
+    #[test]
+    fn outcome_cleartext_from_the_ehlo_through_the_disconnect() {
+        let mut f = read(2, 6);
+        f.client_spoke = true;
+        f.first_hello_seq = Some(2);
+        f.ended = true;
+        assert_eq!(f.outcome(), TlsOutcome::Cleartext);
+    }
+
+    #[test]
+    fn fragment_without_its_start_is_incomplete() {
+        // Seen from sequence 12 on: AUTH, 504, disconnect.
+        let mut f = read(12, 14);
+        f.client_spoke = true;
+        f.mail_seq = Some(12);
+        f.ended = true;
+        assert_eq!(f.outcome(), TlsOutcome::Incomplete);
+        assert_eq!(SessionFacts::default().outcome(), TlsOutcome::Incomplete);
+    }
+
+    #[test]
+    fn session_whose_end_is_missing_is_incomplete() {
+        // Rows stop after the EHLO reply that offers STARTTLS.
+        let mut f = read(0, 4);
+        f.client_spoke = true;
+        f.first_hello_seq = Some(2);
+        assert_eq!(f.outcome(), TlsOutcome::Incomplete);
+    }
+
+    #[test]
+    fn rows_missing_between_start_and_mail_is_incomplete() {
+        let mut f = read(0, 3);
+        f.add_row(9);
+        f.client_spoke = true;
+        f.first_hello_seq = Some(2);
+        f.mail_seq = Some(9);
+        assert_eq!(f.outcome(), TlsOutcome::Incomplete);
+    }
+
+    #[test]
+    fn probe_and_failed_connect_are_no_conversation() {
+        let mut probe = read(0, 2);
+        probe.ended = true;
+        assert_eq!(probe.outcome(), TlsOutcome::NoConversation);
+        let mut failed = read(0, 2);
+        failed.connect_failed = true;
+        assert_eq!(failed.outcome(), TlsOutcome::NoConversation);
+        let mut cut = read(0, 2);
+        cut.ended = false;
+        assert_eq!(cut.outcome(), TlsOutcome::Incomplete);
+    }
+
+    #[test]
+    fn repeated_mail_from_rows_are_one_message() {
+        let mut a = SessionFacts::default();
+        a.add_mail_from(7);
+        let mut b = SessionFacts::default();
+        b.add_mail_from(7);
+        b.add_mail_from(12);
+        a.merge(b);
+        assert_eq!(a.messages(), 2);
     }
 
     #[test]
@@ -318,7 +505,7 @@ mod tests {
             last: Some(40),
             hello: seen(8, "mx.a.example".into()),
             last_hello_seq: Some(8),
-            messages: 2,
+            mail_from_seqs: vec![9, 11],
             domains: vec!["a.example".into()],
             ..Default::default()
         };

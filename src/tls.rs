@@ -167,8 +167,12 @@ pub enum TlsOutcome {
     Unknown,
     /// A failure line, or STARTTLS followed by the end of the session.
     Failed,
-    /// TLS never attempted.
+    /// TLS never attempted, and the rows show where it would have started.
     Cleartext,
+    /// No TLS seen, but the rows that would show it are missing.
+    Incomplete,
+    /// The connection failed, or closed before the client sent an SMTP command.
+    NoConversation,
 }
 
 #[cfg(test)]

@@ -19,11 +19,18 @@ const TAIL: [&str; 8] = [
     "affected_hosts",
 ];
 
+/// The outcomes that say what TLS did (`known`, among the first 22 columns: the
+/// documented contract) or that the rows cannot tell (after the last of them).
+fn outcomes(known: bool) -> impl Iterator<Item = Outcome> {
+    (Outcome::ALL.into_iter()).filter(move |o| o.is_known() == known)
+}
+
 /// The columns, in order; the first 22 are the documented contract.
 pub fn header() -> Vec<&'static str> {
     let mut h = vec!["direction", "partner", "impact", "sessions", "messages"];
-    h.extend(Outcome::ALL.map(Outcome::column));
+    h.extend(outcomes(true).map(Outcome::column));
     h.extend(TAIL);
+    h.extend(outcomes(false).map(Outcome::column));
     h
 }
 
@@ -36,7 +43,8 @@ fn record(p: &PartnerRow) -> Vec<String> {
         p.sessions.to_string(),
         p.messages.to_string(),
     ];
-    rec.extend(p.outcomes.iter().map(|(_, n)| n.to_string()));
+    let count = |known| outcomes(known).map(|o| p.outcomes[o].to_string());
+    rec.extend(count(true));
     rec.extend([
         p.weak_cipher.to_string(),
         p.hosts.to_string(),
@@ -47,6 +55,7 @@ fn record(p: &PartnerRow) -> Vec<String> {
         p.last_seen.clone().unwrap_or_default(),
         p.affected_hosts.join(";"),
     ]);
+    rec.extend(count(false));
     rec
 }
 

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::{Document, Writer};
 use crate::check::{Diff, Verdict};
+use crate::partner::Direction;
 use crate::report::{PartnerRow, Report};
 
 pub struct MarkdownWriter;
@@ -23,9 +24,17 @@ impl Writer for MarkdownWriter {
         // `analyze` has no verdict: the summary then judges by the default classes.
         let default = Verdict::default();
         let verdict = doc.verdict.unwrap_or(&default);
-        let failing: Vec<_> = r.partners.iter().filter(|p| verdict.fails(p)).collect();
+        let (clients, failing): (Vec<_>, Vec<_>) = (r.partners.iter())
+            .filter(|p| verdict.fails(p))
+            .partition(|p| p.direction == Direction::Client);
         totals(r, out)?;
         failing_partners(&failing, verdict, out)?;
+        if !clients.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Your devices and applications")?;
+            writeln!(out)?;
+            failing_partners(&clients, verdict, out)?;
+        }
         if let Some(d) = &verdict.diff {
             since_baseline(d, out)?;
         }

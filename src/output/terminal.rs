@@ -94,6 +94,7 @@ impl Writer for TerminalWriter {
         question(r, out)?;
         totals(&r.stats, out)?;
         at_risk(r, out)?;
+        self.clients(r, out)?;
         by_impact(r, out)?;
         self.other_lists(r, out)?;
         servers(r, out)?;
@@ -143,18 +144,24 @@ fn totals(s: &Stats, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-/// The partners whose mail the change would hurt, with the hosts that would be refused.
+/// The partners whose mail the change would hurt, with the hosts that would be refused
+/// (devices and applications have their own section).
 fn at_risk(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let at_risk: Vec<_> = r.at_risk().collect();
+    let at_risk: Vec<_> = (r.at_risk())
+        .filter(|p| p.direction != Direction::Client)
+        .collect();
     writeln!(out)?;
     if at_risk.is_empty() {
         return writeln!(out, "No partner is at risk.");
     }
+    let partners = (r.partners.iter())
+        .filter(|p| p.direction != Direction::Client)
+        .count();
     writeln!(
         out,
         "PARTNERS AT RISK: {} of {} (sessions affected: {})",
         at_risk.len(),
-        r.partners.len(),
+        partners,
         thousands(at_risk.iter().map(|p| p.sessions).sum())
     )?;
     let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
@@ -193,6 +200,33 @@ fn by_impact(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 impl TerminalWriter {
+    /// Devices and applications that hand mail to our servers: every one at risk, then
+    /// the busiest of the rest.
+    fn clients(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let clients: Vec<_> = (r.partners.iter())
+            .filter(|p| p.direction == Direction::Client)
+            .collect();
+        if clients.is_empty() {
+            return Ok(());
+        }
+        let at_risk = clients.iter().filter(|p| p.impact.at_risk()).count();
+        let shown = at_risk.max(self.others_shown).min(clients.len());
+        writeln!(out)?;
+        writeln!(
+            out,
+            "YOUR DEVICES AND APPLICATIONS: {} at risk of {}{}",
+            at_risk,
+            clients.len(),
+            if shown < clients.len() {
+                format!(" ({} more in the CSV)", clients.len() - shown)
+            } else {
+                String::new()
+            }
+        )?;
+        let rows: Vec<_> = clients[..shown].iter().map(|p| partner_cells(p)).collect();
+        table(out, &PARTNER_HEADER, &rows)
+    }
+
     /// The busiest partners already failing TLS, and those whose version was not logged.
     fn other_lists(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         for imp in [Impact::TlsFailing, Impact::Unknown] {

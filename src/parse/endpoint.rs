@@ -23,6 +23,44 @@ impl std::fmt::Display for Address {
     }
 }
 
+impl Address {
+    /// A private, loopback, link-local or shared (carrier NAT) address: one of the
+    /// organisation's own networks, never a partner's public server.
+    pub fn is_private(&self) -> bool {
+        match self {
+            Address::Ip(IpAddr::V4(v4)) => {
+                let [a, b, ..] = v4.octets();
+                v4.is_private()
+                    || v4.is_loopback()
+                    || v4.is_link_local()
+                    || (a == 100 && (64..128).contains(&b))
+            }
+            Address::Ip(IpAddr::V6(v6)) => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+            Address::Text(_) => false,
+        }
+    }
+}
+
+/// An endpoint's port, when it has one (`10.0.0.1:2525`, `[2001:db8::1]:25`).
+pub fn endpoint_port(field: &[u8]) -> Option<u16> {
+    let field = field.trim_ascii();
+    if let Ok((_, (_, p))) = bracketed(field) {
+        return p;
+    }
+    let c = memchr::memrchr(b':', field)?;
+    // A bare IPv6 address has colons but no port.
+    if memchr::memchr(b':', &field[..c]).is_some() {
+        return None;
+    }
+    match port(&field[c..]) {
+        Ok((rest, p)) if rest.is_empty() => Some(p),
+        _ => None,
+    }
+}
+
 fn port(input: &[u8]) -> IResult<&[u8], u16> {
     let (rest, (_, d)) = (tag(&b":"[..]), take_while1(|c: u8| c.is_ascii_digit())).parse(input)?;
     let p = std::str::from_utf8(d)
@@ -73,6 +111,24 @@ pub fn endpoint_address(field: &[u8]) -> Option<Address> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_ports() {
+        assert_eq!(endpoint_port(b"10.0.1.12:2525"), Some(2525));
+        assert_eq!(endpoint_port(b"[2001:db8::1]:25"), Some(25));
+        assert_eq!(endpoint_port(b"2001:db8::1"), None);
+        assert_eq!(endpoint_port(b""), None);
+        assert_eq!(endpoint_port(b"x.x.x.x:25"), Some(25));
+    }
+
+    #[test]
+    fn private_addresses() {
+        let private = |s: &str| Address::Ip(s.parse().unwrap()).is_private();
+        assert!(private("10.0.5.21") && private("192.168.1.1") && private("172.20.0.1"));
+        assert!(private("100.64.0.1") && private("127.0.0.1") && private("fd00::1"));
+        assert!(!private("203.0.113.9") && !private("172.32.0.1") && !private("2001:db8::1"));
+        assert!(!Address::Text("x.x.x.x".into()).is_private());
+    }
 
     fn ip(s: &str) -> Option<Address> {
         Some(Address::Ip(s.parse().unwrap()))

@@ -21,6 +21,10 @@ pub enum Command<'a> {
     /// The domain of the reverse path; `None` for the null sender `<>`.
     MailFrom(Option<&'a [u8]>),
     RcptTo(Option<&'a [u8]>),
+    /// `AUTH mechanism ...`.
+    Auth,
+    /// `DATA` or `BDAT n`: mail content follows.
+    Data,
     Other,
 }
 
@@ -99,8 +103,18 @@ pub fn command(input: &[u8]) -> Command<'_> {
             Ok((_, d)) => Command::RcptTo(d),
             Err(_) => Command::Other,
         },
+        b'a' if verb(input, b"AUTH") => Command::Auth,
+        b'd' if verb(input, b"DATA") => Command::Data,
+        b'b' if verb(input, b"BDAT") => Command::Data,
         _ => Command::Other,
     }
+}
+
+/// Does the command line start with this verb, alone or followed by a space?
+fn verb(input: &[u8], name: &[u8]) -> bool {
+    input.len() >= name.len()
+        && input[..name.len()].eq_ignore_ascii_case(name)
+        && matches!(input.get(name.len()), None | Some(b' ' | b'\t' | b'\r'))
 }
 
 /// A reply line: its 3-digit code and its text, after `-` or spaces.
@@ -119,19 +133,35 @@ fn is_host_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_')
 }
 
+/// A word is a host name only if it has a letter: `2.6.0` (an enhanced status code) and
+/// `******` (a firewall's mask) are not; a bare IP names no host name either.
+fn has_letter(word: &[u8]) -> bool {
+    word.iter().any(u8::is_ascii_alphabetic)
+}
+
 /// The host a `220` greeting names: its first word when that word looks like a host name
-/// (letters, digits, `.-_`, with a dot). `220 ******` (a firewall's mask) names none.
+/// (letters, digits, `.-_`, with a dot and a letter). `220 ******` names none.
 pub fn banner_host(text: &[u8]) -> IResult<&[u8], Option<&[u8]>> {
     let (rest, _) = space0(text)?;
     let (rest, word) = take_till(is_space).parse(rest)?;
-    let host = Some(word).filter(|w| {
-        w.iter().all(|&c| is_host_byte(c))
-            && w.contains(&b'.')
-            // `2.0.0` (a status code) is not a host; an IP has no letters either, but a
-            // bare IP greeting names no host name anyway.
-            && w.iter().any(u8::is_ascii_alphabetic)
-    });
+    let host = Some(word)
+        .filter(|w| w.iter().all(|&c| is_host_byte(c)) && w.contains(&b'.') && has_letter(w));
     Ok((rest, host))
+}
+
+/// Exchange's internal verbs, advertised in the EHLO reply of one Exchange server to
+/// another (partners run Exchange too: these alone do not make a hop internal).
+const EXCHANGE_VERBS: [&[u8]; 5] = [
+    b"X-EXPS EXCHANGEAUTH",
+    b"X-EXCHANGEAUTH",
+    b"XEXCH50",
+    b"XSHADOW",
+    b"XPROXYFROM",
+];
+
+/// Does this line (or flattened reply) of an EHLO reply advertise an internal verb?
+pub fn advertises_exchange_verbs(text: &[u8]) -> bool {
+    (EXCHANGE_VERBS.iter()).any(|v| memchr::memmem::find(text, v).is_some())
 }
 
 /// The first word of an EHLO reply's text (`smtp.1und1.de` of `250-smtp.1und1.de`, `host`
@@ -140,7 +170,7 @@ pub fn ehlo_reply_host(text: &[u8]) -> IResult<&[u8], Option<&[u8]>> {
     let (rest, _) = space0(text)?;
     let (rest, word) = take_till(is_space).parse(rest)?;
     let host = Some(word).filter(|w| {
-        !w.is_empty()
+        has_letter(w)
             && w.iter()
                 .all(|&c| is_host_byte(c) || c == b'[' || c == b']' || c == b':')
     });
@@ -313,6 +343,36 @@ mod tests {
         assert_eq!(banner_host(b"ESMTP ready").unwrap().1, None);
         assert_eq!(banner_host(b"").unwrap().1, None);
         assert_eq!(banner_host(b"2.0.0 SMTP server ready").unwrap().1, None);
+    }
+
+    #[test]
+    fn ehlo_reply_host_is_never_a_status_code() {
+        // `250 2.6.0 <id> Queued mail` once made a partner named `6.0`.
+        assert_eq!(ehlo_reply_host(b"2.6.0 <a@b> Queued mail").unwrap().1, None);
+        assert_eq!(ehlo_reply_host(b"2.1.0 Sender OK").unwrap().1, None);
+        assert_eq!(
+            ehlo_reply_host(b"mx1.x.example Hello").unwrap(),
+            (&b" Hello"[..], Some(&b"mx1.x.example"[..]))
+        );
+    }
+
+    #[test]
+    fn command_auth_and_data() {
+        assert_eq!(command(b"AUTH LOGIN"), Command::Auth);
+        assert_eq!(command(b"auth"), Command::Auth);
+        assert_eq!(command(b"DATA"), Command::Data);
+        assert_eq!(command(b"BDAT 1024 LAST"), Command::Data);
+        assert_eq!(command(b"DATAX"), Command::Other);
+        assert_eq!(command(b"AUTHORITY"), Command::Other);
+    }
+
+    #[test]
+    fn exchange_verbs_in_an_ehlo_reply() {
+        assert!(advertises_exchange_verbs(b"250-X-EXPS EXCHANGEAUTH"));
+        assert!(advertises_exchange_verbs(
+            b"250 ex02 Hello [10.0.0.1] SIZE XEXCH50 XSHADOW"
+        ));
+        assert!(!advertises_exchange_verbs(b"250-STARTTLS"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
-use super::frame::{self, FlatRows, PartnerCells, PartnerTotals};
+use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
 use super::model::{PartnerRow, Policy, ProblemRow, Report, ServerRow};
 use crate::collect::{Cell, Counts, Id, OwnServer, Partial, PROBLEM_SAMPLES};
 use crate::error::Error;
@@ -216,8 +216,11 @@ fn partner_cells<'p>(
             let next = remote_ids.len() as u32;
             *remote_ids.entry(r).or_insert(next)
         });
-        let required = extras[partner].required;
-        cells.push(partner as u32, remote, outcome, &counts, required);
+        let flags = CellFlags {
+            required: extras[partner].required,
+            authenticated: partial.peer(cell.peer).signs.authenticated,
+        };
+        cells.push(partner as u32, remote, outcome, &counts, flags);
     }
     (cells, peers)
 }

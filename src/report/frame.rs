@@ -99,19 +99,30 @@ pub struct PartnerCells {
     first: Vec<Option<i64>>,
     last: Vec<Option<i64>>,
     required: Vec<bool>,
+    authenticated: Vec<bool>,
+}
+
+/// What decides a cell's impact beyond its counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CellFlags {
+    /// The partner is covered by `--require-tls`.
+    pub required: bool,
+    /// The sessions authenticated: refused, they cannot fall back to cleartext.
+    pub authenticated: bool,
 }
 
 impl PartnerCells {
-    /// A cell of `partner`; `required`: the partner is covered by `--require-tls`.
+    /// A cell of `partner`.
     pub fn push(
         &mut self,
         partner: u32,
         remote: Option<u32>,
         outcome: &TlsOutcome,
         counts: &Counts,
-        required: bool,
+        flags: CellFlags,
     ) {
-        self.required.push(required);
+        self.required.push(flags.required);
+        self.authenticated.push(flags.authenticated);
         self.partner.push(partner);
         self.remote.push(remote);
         self.outcome.push(Outcome::of(outcome) as u32);
@@ -135,6 +146,7 @@ impl PartnerCells {
             "first" => self.first,
             "last" => self.last,
             "required" => self.required,
+            "authenticated" => self.authenticated,
         )
     }
 }
@@ -178,7 +190,9 @@ fn impact_expr() -> Expr {
                 .then(class(Impact::TlsFailing))
                 .when(col(Outcome::TlsUnknown.column()).gt(lit(0)))
                 .then(class(Impact::Unknown))
-                .otherwise(class(Impact::CleartextOnly)),
+                .when(col(Outcome::Cleartext.column()).gt(lit(0)))
+                .then(class(Impact::CleartextOnly))
+                .otherwise(class(Impact::NoEvidence)),
         )
         .otherwise(
             when(old.clone().gt(lit(0)))
@@ -186,14 +200,18 @@ fn impact_expr() -> Expr {
                 .otherwise(class(Impact::Unaffected)),
         );
     // TLS-required partners that would be affected (falls back or partially: both are
-    // "some sessions refused") queue instead of falling back.
-    when(col("required"))
+    // "some sessions refused") queue instead of falling back; so do authenticated
+    // sessions at a refused version (Exchange refuses AUTH without TLS by default).
+    let required = when(col("required"))
         .then(
             when(old.gt(lit(0)))
                 .then(class(Impact::MailStops))
                 .otherwise(by_counts.clone()),
         )
-        .otherwise(by_counts)
+        .otherwise(by_counts);
+    when(col("auth_refused").gt(lit(0)))
+        .then(class(Impact::MailStops))
+        .otherwise(required)
 }
 
 /// Group the cells per partner, classify, and order worst first (the class codes are in
@@ -204,7 +222,11 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
     let rank = col("rank");
     let mut split = vec![
         sessions_when(rank.clone().gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
-        sessions_when(rank.lt(lit(i32::from(min.rank())))).alias("tls_refused"),
+        sessions_when(rank.clone().lt(lit(i32::from(min.rank())))).alias("tls_refused"),
+        when(col("authenticated"))
+            .then(sessions_when(rank.lt(lit(i32::from(min.rank())))))
+            .otherwise(lit(0u64))
+            .alias("auth_refused"),
     ];
     for o in Outcome::ALL {
         split.push(sessions_when(col("outcome").eq(lit(o as u32))).alias(o.column()));
@@ -218,6 +240,7 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         col("last").max().alias("last"),
         col("tls_allowed").sum(),
         col("tls_refused").sum(),
+        col("auth_refused").sum(),
         col("required").max(),
     ];
     aggs.extend(Outcome::ALL.iter().map(|o| col(o.column()).sum()));

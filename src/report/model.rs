@@ -28,18 +28,21 @@ pub enum Impact {
     Unknown,
     /// Never attempted TLS: nothing changes.
     CleartextOnly,
+    /// No session whose rows show what TLS did (only cut sessions and probes).
+    NoEvidence,
     /// Every TLS session at an allowed version.
     Unaffected,
 }
 
 impl Impact {
-    pub const ALL: [Impact; 7] = [
+    pub const ALL: [Impact; 8] = [
         Impact::MailStops,
         Impact::FallsBackToCleartext,
         Impact::PartiallyAffected,
         Impact::TlsFailing,
         Impact::Unknown,
         Impact::CleartextOnly,
+        Impact::NoEvidence,
         Impact::Unaffected,
     ];
 
@@ -58,6 +61,7 @@ impl Impact {
             Impact::TlsFailing => "tls_failing",
             Impact::Unknown => "unknown",
             Impact::CleartextOnly => "cleartext_only",
+            Impact::NoEvidence => "no_evidence",
             Impact::Unaffected => "unaffected",
         }
     }

@@ -14,8 +14,8 @@ fn sample_logs_exact_rows_at_min_tls_1_1() {
     for expected in [
         "inbound,globex.co.uk,falls_back_to_cleartext,8,12,0,0,0,6,2,0,0,0,0,5,2",
         "inbound,contoso-partner.com,partially_affected,10,10,0,5,0,5,0,0,0,0,0,0,2",
-        "inbound,10.0.5.21,falls_back_to_cleartext,4,4,0,0,0,4,0,0,0,0,0,4,1",
-        "inbound,10.0.5.23,cleartext_only,2,2,0,0,0,0,0,0,0,0,2,0,1",
+        "client,km-c458-3f,falls_back_to_cleartext,4,4,0,0,0,4,0,0,0,0,0,4,1",
+        "client,10.0.5.23,cleartext_only,2,2,0,0,0,0,0,0,0,0,2,0,1",
         "inbound,adatum.com,tls_failing,4,3,0,0,0,0,0,0,0,2,2,0,1",
         "inbound,litware.com,unknown,5,7,0,0,0,0,0,0,5,0,0,0,2",
         "inbound,fabrikam.de,unaffected,7,7,3,3,0,0,0,0,0,0,1,0,2",
@@ -75,7 +75,11 @@ fn sample_logs_terminal_summary_counts() {
     assert!(text.contains("Read 12 protocol log files"), "{text}");
     assert!(text.contains("skipped 3 other files"), "{text}");
     assert!(text.contains("3,244 rows, 107 sessions"), "{text}");
-    assert!(text.contains("PARTNERS AT RISK: 5 of 20"), "{text}");
+    assert!(text.contains("PARTNERS AT RISK: 4 of 18"), "{text}");
+    assert!(
+        text.contains("YOUR DEVICES AND APPLICATIONS: 1 at risk of 2"),
+        "{text}"
+    );
 }
 
 #[test]
