@@ -16,7 +16,6 @@ use smtptls::scan::{scan_bytes, Origin};
 
 mod common;
 use common::sample_logs;
-use smtptls::tls::MinTls;
 
 /// Size the corpus grows to (whole copies of the sample logs, so slightly more).
 const TARGET_BYTES: usize = 12 << 20;

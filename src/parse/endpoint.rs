@@ -56,7 +56,7 @@ pub fn endpoint_port(field: &[u8]) -> Option<u16> {
         return None;
     }
     match port(&field[c..]) {
-        Ok((rest, p)) if rest.is_empty() => Some(p),
+        Ok((b"", p)) => Some(p),
         _ => None,
     }
 }
