@@ -7,6 +7,7 @@
 //! alongside the fields so the caller can both count it and use what is there.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
 use nom::IResult;
@@ -154,10 +155,7 @@ pub fn row<'a>(line: &'a [u8], out: &mut Fields<'a>) {
             let end = next.unwrap_or(line.len());
             (Cow::Borrowed(&line[start..end]), next)
         };
-        if out.count < MAX_FIELDS {
-            out.slots[out.count] = value;
-        }
-        out.count += 1;
+        push(out, value);
         match next {
             Some(comma) => start = comma + 1,
             None => break,
@@ -295,38 +293,15 @@ impl<'a> Rows<'a> {
         out.count = 0;
         out.damage = None;
         let mut start = line_start;
-        let push = |out: &mut Fields<'a>, value: Cow<'a, [u8]>| {
-            if out.count < MAX_FIELDS {
-                out.slots[out.count] = value;
-            }
-            out.count += 1;
-        };
-        let without_cr = |from: usize, end: usize| {
-            if end > from && buf[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            }
-        };
         loop {
             if buf.get(start) == Some(&b'"') {
-                // Rare: quoted fields hold commas, so search for the line end first.
-                let nl = memchr(b'\n', &buf[start..]).map_or(buf.len(), |n| start + n);
-                let end = without_cr(start, nl);
-                let (rest, (value, damage)) = match quoted_field(&buf[start..end]) {
-                    Ok(ok) => ok,
-                    Err(_) => (&buf[end..end], (Cow::Borrowed(&buf[start..end]), None)),
-                };
-                if damage.is_some() && out.damage.is_none() {
-                    out.damage = damage;
+                match self.quoted(line_start, start, out) {
+                    ControlFlow::Continue(next) => {
+                        start = next;
+                        continue;
+                    }
+                    ControlFlow::Break(line) => return Some(line),
                 }
-                push(out, value);
-                if rest.first() == Some(&b',') {
-                    start = end - rest.len() + 1;
-                    continue;
-                }
-                self.pos = (nl + 1).min(buf.len());
-                return Some((&buf[line_start..nl], nl < buf.len()));
             }
             match self.sep_from(start) {
                 Some(s) if buf[s] == b',' => {
@@ -334,20 +309,64 @@ impl<'a> Rows<'a> {
                     start = s + 1;
                 }
                 Some(nl) => {
-                    push(out, Cow::Borrowed(&buf[start..without_cr(start, nl)]));
+                    push(out, Cow::Borrowed(&buf[start..without_cr(buf, start, nl)]));
                     self.pos = nl + 1;
                     return Some((&buf[line_start..nl], true));
                 }
                 None => {
-                    push(
-                        out,
-                        Cow::Borrowed(&buf[start..without_cr(start, buf.len())]),
-                    );
+                    let end = without_cr(buf, start, buf.len());
+                    push(out, Cow::Borrowed(&buf[start..end]));
                     self.pos = buf.len();
                     return Some((&buf[line_start..], false));
                 }
             }
         }
+    }
+
+    /// The quoted field at `start` of the line starting at `line_start`: where the next
+    /// field starts, or the line and whether a `\n` ended it.
+    fn quoted(
+        &mut self,
+        line_start: usize,
+        start: usize,
+        out: &mut Fields<'a>,
+    ) -> ControlFlow<(&'a [u8], bool), usize> {
+        let buf = self.buf;
+        // Rare: quoted fields hold commas, so search for the line end first.
+        let nl = memchr(b'\n', &buf[start..]).map_or(buf.len(), |n| start + n);
+        let end = without_cr(buf, start, nl);
+        let (rest, (value, damage)) = match quoted_field(&buf[start..end]) {
+            Ok(ok) => ok,
+            Err(_) => (&buf[end..end], (Cow::Borrowed(&buf[start..end]), None)),
+        };
+        if damage.is_some() && out.damage.is_none() {
+            out.damage = damage;
+        }
+        push(out, value);
+        if rest.first() == Some(&b',') {
+            return ControlFlow::Continue(end - rest.len() + 1);
+        }
+        self.pos = (nl + 1).min(buf.len());
+        ControlFlow::Break((&buf[line_start..nl], nl < buf.len()))
+    }
+}
+
+/// Stores the next field of a row (counted, not stored, past [`MAX_FIELDS`]).
+#[inline]
+fn push<'a>(out: &mut Fields<'a>, value: Cow<'a, [u8]>) {
+    if out.count < MAX_FIELDS {
+        out.slots[out.count] = value;
+    }
+    out.count += 1;
+}
+
+/// `end`, or one less when the field `buf[from..end]` ends in `\r`.
+#[inline]
+fn without_cr(buf: &[u8], from: usize, end: usize) -> usize {
+    if end > from && buf[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
     }
 }
 
