@@ -33,38 +33,20 @@ fn guess_kind(path_hint: &str, connector: &[u8], context: &[u8]) -> LogKind {
     }
 }
 
-/// Reads the header block at the start of `head` (the first few KiB of the file).
+/// Reads the header block at the start of `head`: for a plain file what the reader's
+/// `read_head` read (the header block and the first whole row after it, at most
+/// `HEAD_BYTES`, 64 KiB), for a compressed file or an archive member the first 64 KiB of
+/// its stream.
 pub fn detect(head: &[u8], path_hint: &str) -> Detected {
     let head = strip_bom(head);
     if head.iter().all(u8::is_ascii_whitespace) {
         return Detected::Empty;
     }
-    let mut kind = None;
-    let mut columns = None;
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let mut first_row = None;
-    for line in lines.by_ref() {
-        if line.is_empty() {
-            continue;
-        }
-        if line[0] != b'#' {
-            first_row = Some(line);
-            break;
-        }
-        match header_line(line) {
-            Ok((_, HeaderLine::LogType(Some(k)))) => kind = Some(k),
-            Ok((_, HeaderLine::LogType(None))) => {
-                let name =
-                    String::from_utf8_lossy(line.strip_prefix(b"#Log-type:").unwrap_or(line));
-                return Detected::OtherLog(name.trim().to_string());
-            }
-            Ok((_, HeaderLine::Fields(c))) => columns = Some(c),
-            _ => {}
-        }
-    }
-    match (kind, columns) {
+    let header = match header_block(head) {
+        Ok(h) => h,
+        Err(other) => return other,
+    };
+    match (header.kind, header.columns) {
         (Some(kind), Some(columns)) => Detected::ProtocolLog {
             kind,
             columns,
@@ -75,31 +57,74 @@ pub fn detect(head: &[u8], path_hint: &str) -> Detected {
             columns: Columns::STANDARD,
             warning: Some("no #Fields line: assuming the standard column order".into()),
         },
-        (None, _) => {
-            // No header: accept the file only if its first row looks like a protocol log
-            // row (nine fields, a known event), so notes and other logs are skipped.
-            let Some(line) = first_row else {
-                return Detected::NotALog;
-            };
-            let mut f = Fields::default();
-            row::row(line, &mut f);
-            let c = Columns::STANDARD;
-            let plausible = f.count == c.width
-                && matches!(f.get(c.event), b"+" | b"-" | b"<" | b">" | b"*")
-                && !f.get(c.session).is_empty();
-            if !plausible {
-                return Detected::NotALog;
-            }
-            let kind = guess_kind(path_hint, f.get(c.connector), f.get(c.context));
-            Detected::ProtocolLog {
-                kind,
-                columns: c,
-                warning: Some(format!(
-                    "no #Log-type header: read as an SMTP {} protocol log",
-                    kind.as_str()
-                )),
-            }
+        (None, _) => headerless(header.first_row, path_hint),
+    }
+}
+
+/// What the `#` lines before the first row say.
+struct HeaderBlock<'a> {
+    kind: Option<LogKind>,
+    columns: Option<Columns>,
+    /// The first line that is not a header line, if `head` has one.
+    first_row: Option<&'a [u8]>,
+}
+
+/// Reads the header lines up to the first row; `Err` with the verdict when a
+/// `#Log-type` names another log.
+fn header_block(head: &[u8]) -> Result<HeaderBlock<'_>, Detected> {
+    let mut block = HeaderBlock {
+        kind: None,
+        columns: None,
+        first_row: None,
+    };
+    let lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    for line in lines {
+        if line.is_empty() {
+            continue;
         }
+        if line[0] != b'#' {
+            block.first_row = Some(line);
+            break;
+        }
+        match header_line(line) {
+            Ok((_, HeaderLine::LogType(Some(k)))) => block.kind = Some(k),
+            Ok((_, HeaderLine::LogType(None))) => {
+                let name =
+                    String::from_utf8_lossy(line.strip_prefix(b"#Log-type:").unwrap_or(line));
+                return Err(Detected::OtherLog(name.trim().to_string()));
+            }
+            Ok((_, HeaderLine::Fields(c))) => block.columns = Some(c),
+            _ => {}
+        }
+    }
+    Ok(block)
+}
+
+/// No header: accept the file only if its first row looks like a protocol log row (nine
+/// fields, a known event), so notes and other logs are skipped.
+fn headerless(first_row: Option<&[u8]>, path_hint: &str) -> Detected {
+    let Some(line) = first_row else {
+        return Detected::NotALog;
+    };
+    let mut f = Fields::default();
+    row::row(line, &mut f);
+    let c = Columns::STANDARD;
+    let plausible = f.count == c.width
+        && matches!(f.get(c.event), b"+" | b"-" | b"<" | b">" | b"*")
+        && !f.get(c.session).is_empty();
+    if !plausible {
+        return Detected::NotALog;
+    }
+    let kind = guess_kind(path_hint, f.get(c.connector), f.get(c.context));
+    Detected::ProtocolLog {
+        kind,
+        columns: c,
+        warning: Some(format!(
+            "no #Log-type header: read as an SMTP {} protocol log",
+            kind.as_str()
+        )),
     }
 }
 

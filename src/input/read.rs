@@ -175,21 +175,7 @@ fn stretch(
     if len == 0 {
         return Ok(());
     }
-    let (start, end) = (start.min(len), end.min(len));
-    // This stretch owns the lines starting in [start, end): skip the line we start inside
-    // (the previous stretch reads it) and finish the line that crosses `end`.
-    let begin = if start == 0 {
-        let mut head = [0u8; 3];
-        let n = read_at(&mut handle, 0, &mut head)?;
-        (n - strip_bom(&head[..n]).len()) as u64
-    } else {
-        line_end_after(&mut handle, start - 1, len)?
-    };
-    let finish = if end >= len {
-        len
-    } else {
-        line_end_after(&mut handle, end - 1, len)?
-    };
+    let (begin, finish) = owned_lines(&mut handle, (start, end), len)?;
     if chunk == 0 || begin < finish {
         out.stats.bytes += finish.max(begin) - begin;
     }
@@ -203,7 +189,46 @@ fn stretch(
     });
     handle.seek(SeekFrom::Start(begin))?;
     let mut reader = handle.take(finish.saturating_sub(begin));
-    let result = BUFFER.with_borrow_mut(|buf| {
+    let result = scan_windows(&mut reader, &mut scanner, window, finish, out);
+    scanner.finish(out);
+    result
+}
+
+/// The bytes `[begin, finish)` holding the lines that start in `[start, end)` of a file
+/// of `len` bytes, the BOM of its first line left out.
+fn owned_lines(
+    handle: &mut File,
+    (start, end): (u64, u64),
+    len: u64,
+) -> std::io::Result<(u64, u64)> {
+    let (start, end) = (start.min(len), end.min(len));
+    // This stretch owns the lines starting in [start, end): skip the line we start inside
+    // (the previous stretch reads it) and finish the line that crosses `end`.
+    let begin = if start == 0 {
+        let mut head = [0u8; 3];
+        let n = read_at(handle, 0, &mut head)?;
+        (n - strip_bom(&head[..n]).len()) as u64
+    } else {
+        line_end_after(handle, start - 1, len)?
+    };
+    let finish = if end >= len {
+        len
+    } else {
+        line_end_after(handle, end - 1, len)?
+    };
+    Ok((begin, finish))
+}
+
+/// Scans what `reader` holds (the stretch, up to byte `finish` of the file) through the
+/// worker's buffer, `window` bytes at a time.
+fn scan_windows(
+    reader: &mut std::io::Take<File>,
+    scanner: &mut Scanner,
+    window: usize,
+    finish: u64,
+    out: &mut Partial,
+) -> std::io::Result<()> {
+    BUFFER.with_borrow_mut(|buf| {
         // Back to `window` bytes if a long line grew it (the allocation stays).
         buf.resize(window, 0);
         // `buf[..filled]` holds what was read and not yet scanned: at most a partial line.
@@ -241,9 +266,7 @@ fn stretch(
             filled -= used;
         }
         Ok(())
-    });
-    scanner.finish(out);
-    result
+    })
 }
 
 /// Bytes read from a plain file at a time (see the module doc): small enough to stay in
