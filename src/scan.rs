@@ -230,11 +230,15 @@ impl Scanner {
         } else {
             line
         };
-        if line[0] == b'#' {
-            self.header(line);
-            return false;
+        match line.first() {
+            // A line that was only a BOM.
+            None => false,
+            Some(b'#') => {
+                self.header(line);
+                false
+            }
+            Some(_) => self.active,
         }
-        self.active
     }
 
     /// A header line: a protocol log's `#Log-type` (re)starts the scan with its kind,
@@ -584,6 +588,22 @@ fn note_remote_host(facts: &mut SessionFacts, code: u16, text: &[u8], seq: u32) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_of_only_a_bom_does_not_panic() {
+        let mut out = Partial::default();
+        let origin = Origin {
+            file: 0,
+            chunk: 0,
+            folder: 0,
+            offset: 0,
+            kind: LogKind::Receive,
+            columns: Columns::STANDARD,
+        };
+        scan_bytes(origin, b"x\r\n\xEF\xBB\xBF\r\n\xEF\xBB\xBF", &mut out);
+        assert_eq!(out.stats.rows, 1, "only the junk line is a row");
+        assert_eq!(out.stats.sessions, 0);
+    }
 
     #[test]
     fn hex_session_ids() {
