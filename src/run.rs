@@ -103,7 +103,7 @@ pub fn run(config: &Config) -> Result<Status, Error> {
 /// for `check`. Fails when no protocol log was found.
 pub fn analyze(config: &Config) -> Result<Answer, Error> {
     let (partial, discovery) = read_all(config)?;
-    if partial.stats.files_read == 0 {
+    if partial.stats().files_read == 0 {
         let paths: Vec<_> = (config.paths.iter())
             .map(|p| p.display().to_string())
             .collect();
@@ -151,16 +151,7 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
         phases.done("planned");
         let read = read_jobs(config, &discovery, &jobs);
         phases.done("read");
-        timing::note(|| {
-            format!(
-                "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} open fragments",
-                read.cells.len(),
-                read.peers.len(),
-                read.domain_names.len(),
-                read.domains.len(),
-                read.fragments.len()
-            )
-        });
+        timing::note(|| read.sizes());
         head.merge(read);
         head.stitch();
         crate::memory::release_free();
@@ -168,8 +159,7 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
         head
     });
     for e in &discovery.errors {
-        partial.stats.files_unreadable += 1;
-        partial.warnings.push((u32::MAX, e.clone()));
+        partial.unreadable_path(e.clone());
     }
     Ok((partial, discovery))
 }
