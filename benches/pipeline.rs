@@ -140,9 +140,63 @@ fn bench_pipeline(c: &mut Criterion) {
     group.finish();
 }
 
+/// An internet-facing Edge's variety: `n` scanners, each from its own address with one
+/// short session (connect, banner, `EHLO <word>`, QUIT, disconnect).
+fn scanner_log(n: u32) -> Vec<u8> {
+    let mut log = Vec::with_capacity(n as usize * 700);
+    for i in 0..n {
+        let ip = format!("{}.{}.{}.{}", 11 + (i >> 16) % 200, (i >> 8) & 255, i & 255, 7);
+        let rows: [(&str, String); 6] = [
+            ("+", String::new()),
+            (">", "220 edge01.corp.example Microsoft ESMTP MAIL Service ready".into()),
+            ("<", format!("EHLO scan{i:x}")),
+            (">", "250-edge01.corp.example Hello [192.0.2.1]".into()),
+            ("<", "QUIT".into()),
+            ("-", String::new()),
+        ];
+        for (seq, (event, data)) in rows.iter().enumerate() {
+            let line = format!(
+                "2026-11-25T14:{:02}:{:02}.{:03}Z,EDGE01\\Default internal receive connector EDGE01,\
+                 {:016X},{seq},10.0.2.30:25,{ip}:{},{event},{data},\r\n",
+                (i / 60_000) % 60,
+                (i / 1000) % 60,
+                i % 1000,
+                0x08DE_0000_0000_0000_u64 + u64::from(i),
+                40_000 + i % 20_000,
+            );
+            log.extend_from_slice(line.as_bytes());
+        }
+    }
+    log
+}
+
+/// The report stage alone at 100,000 distinct peers (one partner each): the polars
+/// partner table, partner resolution and the per-partner strings.
+fn bench_report_at_scale(c: &mut Criterion) {
+    let log = scanner_log(100_000);
+    let probe = scan(&log);
+    assert_eq!(probe.stats().sessions, 100_000, "{}", probe.sizes());
+    drop(probe);
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("build_100k_peers", |b| {
+        b.iter_batched(
+            || scan(&log),
+            |partial| {
+                let policy = smtptls::report::Policy::default();
+                let report = smtptls::report::build(partial, &[], &policy).expect("report builds");
+                report.partners.len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = bench_pipeline
+    targets = bench_pipeline, bench_report_at_scale
 }
 criterion_main!(benches);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # scripts/measure.sh — reproducible end-to-end throughput measurement of smtptls.
 #
-# Usage: scripts/measure.sh [SIZE=1GiB] [DIR=target/corpus-SIZE]
+# Usage: [GEN_ARGS="--scanners 300000"] scripts/measure.sh [SIZE=1GiB] [DIR=target/corpus-SIZE]
+#
+# GEN_ARGS passes more flags to gen-corpus (the default DIR then names them too), e.g.
+# `--scanners N` for an internet-facing Edge's variety: N distinct scanner addresses.
 #
 # Builds smtptls and the gen-corpus example (release), generates the corpus once into DIR
 # (seed 42; reused when DIR/expected.csv exists), warms the page cache, then runs each
@@ -28,7 +31,8 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 [[ "$TARGET" = /* ]] || TARGET=$ROOT/$TARGET
-DIR=${DIR:-$TARGET/corpus-$SIZE}
+GEN_ARGS=${GEN_ARGS:-}
+DIR=${DIR:-$TARGET/corpus-$SIZE${GEN_ARGS:+-$(echo "$GEN_ARGS" | tr -c 'A-Za-z0-9' '_')}}
 BIN=$TARGET/release/smtptls
 GEN=$TARGET/release/examples/gen-corpus
 
@@ -46,9 +50,10 @@ else
         log "$DIR exists but has no expected.csv (interrupted generation?); remove it and rerun"
         exit 2
     fi
-    log "generating $SIZE corpus into $DIR (seed 42)"
+    log "generating $SIZE corpus into $DIR (seed 42${GEN_ARGS:+ $GEN_ARGS})"
     rm -rf -- "$DIR.partial"
-    "$GEN" --size "$SIZE" --seed 42 "$DIR.partial"
+    # shellcheck disable=SC2086 # GEN_ARGS is a list of flags
+    "$GEN" --size "$SIZE" --seed 42 $GEN_ARGS "$DIR.partial"
     rmdir -- "$DIR" 2>/dev/null || true
     mv -- "$DIR.partial" "$DIR"
 fi
@@ -131,7 +136,7 @@ echo "## smtptls throughput"
 echo
 echo "- machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $(uname -sr)"
 echo "- smtptls: $VERSION ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit'))"
-echo "- corpus: \`$DIR\` — $NFILES files, $MB MB ($BYTES bytes), gen-corpus --size $SIZE --seed 42"
+echo "- corpus: \`$DIR\` — $NFILES files, $MB MB ($BYTES bytes), gen-corpus --size $SIZE --seed 42${GEN_ARGS:+ $GEN_ARGS}"
 echo "- page cache warm; best wall of $RUNS runs, highest peak RSS of $RUNS runs; LC_ALL=C"
 echo
 echo "| command | wall s | MB/s | peak RSS MB | × cat |"
