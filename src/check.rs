@@ -210,12 +210,15 @@ mod tests {
             policy: Policy {
                 min_tls: MinTls::Tls11,
                 require_tls: Vec::new(),
+                range: Default::default(),
             },
             stats: Stats::default(),
             partners,
             servers: Vec::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
+            days: Vec::new(),
+            partner_days: Vec::new(),
         }
     }
 

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use smtptls::config::CheckConfig;
-use smtptls::report::Impact;
+use smtptls::report::{DayRange, Impact};
 use smtptls::tls::MinTls;
 use smtptls::{Config, Destination, Format};
 
@@ -66,6 +67,23 @@ pub struct Common {
     #[arg(long, value_name = "FILE")]
     pub parquet: Option<PathBuf>,
 
+    /// Write the report as one self-contained HTML page (charts, sortable tables) to FILE
+    /// (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<String>,
+
+    /// Write sessions per day and partner as CSV to FILE (`-` for stdout).
+    #[arg(long = "by-day", value_name = "FILE")]
+    pub by_day: Option<String>,
+
+    /// Count only sessions that started on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub since: Option<NaiveDate>,
+
+    /// Count only sessions that started on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub until: Option<NaiveDate>,
+
     /// No progress bar and no terminal summary (outputs asked for are still written).
     #[arg(short, long)]
     pub quiet: bool,
@@ -123,6 +141,10 @@ fn parse_min_tls(s: &str) -> Result<MinTls, String> {
     MinTls::parse(s).ok_or_else(|| format!("'{s}' is not one of 1.1, 1.2, 1.3"))
 }
 
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+}
+
 fn parse_impact(s: &str) -> Result<Impact, String> {
     Impact::parse(s).ok_or_else(|| {
         let all: Vec<_> = Impact::ALL.iter().map(Impact::as_str).collect();
@@ -141,7 +163,13 @@ impl Common {
         if let Some(b) = self.stretch_bytes {
             c.stretch_bytes = b.max(1);
         }
-        let to_stdout = [csv, &self.json].iter().any(|o| o.as_deref() == Some("-"));
+        c.range = DayRange {
+            since: self.since,
+            until: self.until,
+        };
+        let to_stdout = [csv, &self.json, &self.html, &self.by_day]
+            .iter()
+            .any(|o| o.as_deref() == Some("-"));
         if !self.quiet && !to_stdout {
             c.outputs.push((Format::Terminal, Destination::Stdout));
         }
@@ -150,6 +178,12 @@ impl Common {
         }
         if let Some(f) = &self.json {
             c.outputs.push((Format::Json, Destination::parse(f)));
+        }
+        if let Some(f) = &self.html {
+            c.outputs.push((Format::Html, Destination::parse(f)));
+        }
+        if let Some(f) = &self.by_day {
+            c.outputs.push((Format::ByDay, Destination::parse(f)));
         }
         if let Some(p) = &self.parquet {
             c.outputs

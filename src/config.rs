@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::report::Impact;
+use crate::report::{DayRange, Impact};
 use crate::tls::MinTls;
 
 /// Stretch size for splitting large files: big enough to amortise the job, small enough
@@ -20,6 +20,10 @@ pub enum Format {
     Markdown,
     /// The aggregate table, not the report: asking for it keeps cells per day.
     Parquet,
+    /// The self-contained HTML page, with the trend per day.
+    Html,
+    /// Sessions per day and partner (`--by-day`), CSV.
+    ByDay,
 }
 
 /// Where an output goes.
@@ -75,6 +79,8 @@ pub struct Config {
     pub check: Option<CheckConfig>,
     /// Plain files larger than this are read in several stretches in parallel.
     pub stretch_bytes: u64,
+    /// `--since` / `--until`: only sessions that started in these days count.
+    pub range: DayRange,
 }
 
 impl Config {
@@ -89,11 +95,20 @@ impl Config {
             strict: false,
             check: None,
             stretch_bytes: STRETCH_BYTES,
+            range: DayRange::default(),
         }
     }
 
     /// Whether an output of this format was asked for.
     pub fn wants(&self, format: Format) -> bool {
         self.outputs.iter().any(|(f, _)| *f == format)
+    }
+
+    /// Whether the aggregate keeps each session's day: for the outputs that show days
+    /// (Parquet, JSON, HTML, `--by-day`) and to limit a run to `--since`/`--until`.
+    /// Otherwise memory does not grow with the days the logs cover.
+    pub fn keeps_days(&self) -> bool {
+        let day_formats = [Format::Parquet, Format::Json, Format::Html, Format::ByDay];
+        self.range.is_bounded() || day_formats.into_iter().any(|f| self.wants(f))
     }
 }

@@ -113,10 +113,11 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
     // The Parquet aggregate comes from the partial, which the report then consumes.
     let aggregate = config
         .wants(Format::Parquet)
-        .then(|| report::aggregate_rows(&partial));
+        .then(|| report::aggregate_rows(&partial, &config.range));
     let policy = Policy {
         min_tls: config.min_tls,
         require_tls: config.require_tls.clone(),
+        range: config.range,
     };
     let report = report::build(partial, &discovery.files, &policy)?;
     phases.done("report built");
@@ -196,9 +197,9 @@ fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job]) -> Partial {
     let files = &discovery.files;
     let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
     let progress = Progress::new(config.progress, total);
-    // Days are kept only for the Parquet aggregate: the partner table does not need
-    // them, and without them memory does not grow with the days the logs cover.
-    let by_day = config.wants(Format::Parquet);
+    // Days are kept only when an output shows them or a range limits the run: the
+    // partner table does not need them.
+    let by_day = config.keeps_days();
     let read = jobs
         .par_iter()
         .fold(

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{Document, Writer};
 use crate::check::Diff;
 use crate::collect::Stats;
-use crate::report::{PartnerRow, Policy, ProblemRow, ServerRow};
+use crate::outcome::OutcomeCounts;
+use crate::report::days::DirectionCounts;
+use crate::report::{DayRow, PartnerRow, Policy, ProblemRow, ServerRow};
 
 pub const SCHEMA: u32 = 1;
 
@@ -28,6 +30,9 @@ pub struct JsonReport {
     pub problems: Vec<ProblemRow>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Every day from the first to the last, in date order.
+    #[serde(default)]
+    pub days: Vec<JsonDay>,
     /// Present when the run was compared with a baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<Diff>,
@@ -46,8 +51,48 @@ impl JsonReport {
             servers: r.servers.clone(),
             problems: r.problems.clone(),
             warnings: r.warnings.clone(),
+            days: r.days.iter().map(JsonDay::of).collect(),
             diff: doc.verdict.and_then(|v| v.diff.clone()),
         }
+    }
+}
+
+/// A day of the period: its counts, or `missing` when no log covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum JsonDay {
+    Missing(MissingDay),
+    Seen(SeenDay),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingDay {
+    pub day: String,
+    pub missing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenDay {
+    pub day: String,
+    pub sessions: u64,
+    #[serde(flatten)]
+    pub outcomes: OutcomeCounts,
+    /// Sessions below the minimum version, per direction.
+    pub refused: DirectionCounts,
+}
+
+impl JsonDay {
+    fn of(d: &DayRow) -> JsonDay {
+        let day = d.day.to_string();
+        if d.missing {
+            return JsonDay::Missing(MissingDay { day, missing: true });
+        }
+        JsonDay::Seen(SeenDay {
+            day,
+            sessions: d.sessions,
+            outcomes: d.outcomes,
+            refused: d.refused,
+        })
     }
 }
 

@@ -2,10 +2,14 @@
 //! check's verdict when there is one, and the aggregate table when Parquet wants it.
 //! Everything a stranger wrote goes through [`escape`] on its way out.
 
+pub mod by_day;
+pub mod charts;
 pub mod csv;
 pub mod escape;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod palette;
 pub mod parquet;
 pub mod terminal;
 
@@ -41,6 +45,8 @@ pub fn writer(format: Format) -> Box<dyn Writer> {
         Format::Json => Box::new(json::JsonWriter),
         Format::Markdown => Box::new(markdown::MarkdownWriter),
         Format::Parquet => Box::new(parquet::ParquetWriter),
+        Format::Html => Box::new(html::HtmlWriter),
+        Format::ByDay => Box::new(by_day::ByDayWriter),
     }
 }
 

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
+use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
-use super::model::{PartnerRow, Policy, ProblemRow, Report, ServerRow};
+use super::model::{PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow};
 use crate::collect::{Cell, Counts, Id, OwnServer, Partial, Tables, PROBLEM_SAMPLES};
 use crate::error::Error;
 use crate::input::LogFile;
-use crate::outcome::OutcomeCounts;
+use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::header::LogKind;
 use crate::parse::time::format_millis;
 use crate::partner::{self, Direction};
@@ -109,12 +110,15 @@ fn most_per_group<K: Ord + Clone>(
     }
 }
 
-/// The aggregate cells with direction and partner resolved, for Parquet, in the order of
-/// their names (ids depend on the order the files were read in).
-pub fn aggregate_rows(partial: &Partial) -> FlatRows {
+/// The aggregate cells of the days in `range` with direction and partner resolved, for
+/// Parquet, in the order of their names (ids depend on the order the files were read in).
+pub fn aggregate_rows(partial: &Partial, range: &DayRange) -> FlatRows {
     let partners = Partners::resolve(partial);
     let mut flat = FlatRows::default();
     for cell in partial.named_cells() {
+        if !range.contains(cell.day) {
+            continue;
+        }
         let (direction, name) = &partners.keys[partners.of(cell.peer_id)];
         let ip = (cell.peer.remote.as_ref())
             .map(|r| r.to_string())
@@ -129,30 +133,63 @@ pub fn aggregate_rows(partial: &Partial) -> FlatRows {
 /// stage: the report's peak memory is then not the aggregate *and* the table.
 pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result<Report, Error> {
     let Tables {
-        cells: table,
+        cells: mut table,
         domains: pairs,
     } = partial.take_tables();
+    let mut stats = partial.stats().clone();
+    // `--since`/`--until` drop the cells outside the range before anything counts them;
+    // the run's sessions are then the sessions in the range.
+    let range = policy.range;
+    if range.is_bounded() {
+        table.retain(|cell, _| range.contains(cell.day));
+        stats.sessions = table.values().map(|c| c.sessions).sum();
+    }
     let partial = &partial;
     let partners = Partners::resolve(partial);
     let mut extras: Vec<Extras> = (0..partners.keys.len())
         .map(|_| Extras::default())
         .collect();
     mail_domains(partial, &partners, pairs, &policy.require_tls, &mut extras);
-    let (cells, peers) = partner_cells(partial, &partners, table, policy, &mut extras);
+    let (cells, peers, dated) = partner_cells(partial, &partners, table, policy, &mut extras);
     host_names(partial, &partners, &peers, &mut extras);
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
     let totals = timing::timed("polars partner table", || {
         frame::partner_table(cells, policy.min_tls)
     })?;
+    let (days, by_partner) = timing::timed("polars day table", || days::day_tables(dated))?;
+    let partner_days = partner_day_rows(&totals, by_partner);
     Ok(Report {
         policy: policy.clone(),
-        stats: partial.stats().clone(),
+        stats,
         partners: partner_rows(totals, &partners, extras),
         servers: server_rows(partial),
         problems: problem_rows(partial, files),
         warnings: partial.warnings(),
+        days,
+        partner_days,
     })
+}
+
+/// The partners' days with each partner as its row in the report, by day then in report
+/// order.
+fn partner_day_rows(totals: &[PartnerTotals], by_partner: Vec<PartnerDay>) -> Vec<PartnerDayRow> {
+    let mut row_of = FxHashMap::default();
+    for (row, t) in totals.iter().enumerate() {
+        row_of.insert(t.partner, row);
+    }
+    let mut rows: Vec<PartnerDayRow> = (by_partner.into_iter())
+        .filter_map(|p| {
+            Some(PartnerDayRow {
+                day: p.day,
+                row: *row_of.get(&p.partner)?,
+                sessions: p.sessions,
+                outcomes: p.outcomes,
+            })
+        })
+        .collect();
+    rows.sort_unstable_by_key(|r| (r.day, r.row));
+    rows
 }
 
 /// Each partner's five busiest mail domains, and whether one of them is TLS-required
@@ -187,15 +224,16 @@ struct PeerFacts {
 }
 
 /// The cells as partner cells for the table (remote addresses as ids: the table is
-/// built over numbers), each partner's ciphers, and per peer its sessions and whether a
-/// refused version was seen.
+/// built over numbers), the dated cells for the day tables, each partner's ciphers, and
+/// per peer its sessions and whether a refused version was seen.
 fn partner_cells<'p>(
     partial: &'p Partial,
     partners: &Partners,
     table: FxHashMap<Cell, Counts>,
     policy: &Policy,
     extras: &mut [Extras<'p>],
-) -> (PartnerCells, PeerFacts) {
+) -> (PartnerCells, PeerFacts, DayCells) {
+    let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     let mut cells = PartnerCells::default();
     let mut peers = PeerFacts {
@@ -206,13 +244,17 @@ fn partner_cells<'p>(
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
         let outcome = partial.outcome(cell.outcome);
         peers.sessions[peer] += counts.sessions;
+        let mut refused = false;
         if let TlsOutcome::Negotiated(p, c) = outcome {
             if !extras[partner].ciphers.contains(&c) {
                 extras[partner].ciphers.push(c);
             }
-            if policy.min_tls.allows(p) == Some(false) {
-                peers.affected[peer] = true;
-            }
+            refused = policy.min_tls.allows(p) == Some(false);
+            peers.affected[peer] |= refused;
+        }
+        if let Some(day) = cell.day {
+            let who = (partners.keys[partner].0, partner as u32);
+            dated.push(day, who, Outcome::of(outcome), counts.sessions, refused);
         }
         let remote = partial.peer(cell.peer).remote.as_ref().map(|r| {
             let next = remote_ids.len() as u32;
@@ -224,7 +266,7 @@ fn partner_cells<'p>(
         };
         cells.push(partner as u32, remote, outcome, &counts, flags);
     }
-    (cells, peers)
+    (cells, peers, dated)
 }
 
 /// Per partner: its busiest host name (else address), and the hosts that would be

@@ -168,7 +168,7 @@ pub struct PartnerTotals {
 }
 
 /// The sessions of a cell when `pred` holds for it, else 0 (null counts as false).
-fn sessions_when(pred: Expr) -> Expr {
+pub(super) fn sessions_when(pred: Expr) -> Expr {
     when(pred).then(col("sessions")).otherwise(lit(0u64))
 }
 
@@ -260,7 +260,7 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
 }
 
 /// A column as unsigned integers; a null is an error (every aggregate is defined).
-fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
+pub(super) fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
     let s = df.column(name)?.cast(&DataType::UInt64)?;
     let ca = s.u64()?;
     (0..ca.len())

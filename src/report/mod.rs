@@ -1,9 +1,13 @@
 //! The report stage: the typed model of a run's answer ([`model`]), built from the
-//! merged aggregate ([`build`]) with the partner table computed by polars ([`frame`]).
+//! merged aggregate ([`build`]) with the partner table computed by polars ([`frame`]) and
+//! the trend per day ([`days`]).
 
 pub mod build;
+pub mod days;
 pub mod frame;
 pub mod model;
 
 pub use build::{aggregate_rows, build, covers};
-pub use model::{Impact, PartnerRow, Policy, ProblemRow, Report, ServerRow};
+pub use model::{
+    DayRange, DayRow, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow,
+};

@@ -2,8 +2,10 @@
 //! servers, the input problems and the run's totals. Plain data, typed; the writers
 //! print it and the check judges it, neither known here.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use super::days::{DayRange, DayRow};
 use crate::collect::Stats;
 use crate::outcome::OutcomeCounts;
 use crate::parse::header::LogKind;
@@ -144,6 +146,9 @@ pub struct Policy {
     pub min_tls: MinTls,
     /// `--require-tls` domains, as given.
     pub require_tls: Vec<String>,
+    /// `--since` / `--until`: only sessions that started in these days count.
+    #[serde(flatten)]
+    pub range: DayRange,
 }
 
 impl Default for Policy {
@@ -152,8 +157,19 @@ impl Default for Policy {
         Policy {
             min_tls: MinTls::Tls11,
             require_tls: Vec::new(),
+            range: DayRange::default(),
         }
     }
+}
+
+/// One partner's sessions on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerDayRow {
+    pub day: NaiveDate,
+    /// The partner's index in [`Report::partners`].
+    pub row: usize,
+    pub sessions: u64,
+    pub outcomes: OutcomeCounts,
 }
 
 /// Everything a writer needs to print a run's answer.
@@ -167,6 +183,10 @@ pub struct Report {
     pub problems: Vec<ProblemRow>,
     /// `path: message`, whole-file warnings and read errors.
     pub warnings: Vec<String>,
+    /// Every day from the first session's to the last's, when the run kept days.
+    pub days: Vec<DayRow>,
+    /// Each partner's sessions per day, by day then in partner order.
+    pub partner_days: Vec<PartnerDayRow>,
 }
 
 impl Report {

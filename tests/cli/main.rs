@@ -4,6 +4,7 @@ mod analyze;
 mod check;
 mod evidence;
 mod hostile;
+mod html;
 mod logs;
 mod properties;
 mod snapshots;
