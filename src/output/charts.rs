@@ -91,6 +91,8 @@ pub fn sessions_by_outcome(days: &[DayRow]) -> String {
             .build_cartesian_2d(-0.5..(days.len() as f64 - 0.5), 0.0..top)?;
         configure(&mut chart, days, "sessions")?;
         missing_bands(&mut chart, days, top)?;
+        // Bars as wide as ten days would have them: a day alone is not a wall.
+        let half = 0.4 * (days.len() as f64 / 10.0).min(1.0);
         for o in Outcome::ALL {
             let style = colour(palette::outcome(o)).filled();
             let bars = days.iter().enumerate().filter(|(_, d)| d.outcomes[o] > 0);
@@ -102,7 +104,7 @@ pub fn sessions_by_outcome(days: &[DayRow]) -> String {
                     .sum();
                 let x = i as f64;
                 let (y0, y1) = (below as f64, (below + d.outcomes[o]) as f64);
-                Rectangle::new([(x - 0.4, y0), (x + 0.4, y1)], style)
+                Rectangle::new([(x - half, y0), (x + half, y1)], style)
             }))?;
         }
         Ok(())
@@ -160,11 +162,17 @@ where
     DB::ErrorType: 'static,
 {
     let label = |x: &f64| day_label(days, *x);
+    // Counts are whole: no decimals on the axis.
+    let count = |y: &f64| format!("{y:.0}");
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
         .x_labels(days.len().min(15))
         .x_label_formatter(&label)
+        .y_labels(6)
+        .y_label_formatter(&count)
         .y_desc(y_desc)
         .label_style(("sans-serif", 14))
         .draw()?;

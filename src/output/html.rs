@@ -106,6 +106,14 @@ fn num(n: u64) -> Markup {
     html! { td.num data-sort=(n) { (thousands(n)) } }
 }
 
+/// A timestamp cell: `2026-11-25 14:02` shown, the full ISO 8601 time in its title and
+/// sorted by it.
+fn when(t: Option<&str>) -> Markup {
+    let t = t.unwrap_or("");
+    let shown = t.get(..16).unwrap_or(t).replacen('T', " ", 1);
+    html! { td.when title=(t) { (shown) } }
+}
+
 /// The question asked, the period covered and what was read.
 fn question(r: &Report) -> Markup {
     let p = &r.policy;
@@ -289,7 +297,7 @@ fn risk_table(rows: &[&PartnerRow], min: &str) -> Markup {
                         td data-sort=(p.impact.code()) { (badge(p.impact)) }
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.hosts))
-                        td { (p.outcomes.summary()) } td.name { (p.affected_hosts.join(", ")) }
+                        td.seen { (p.outcomes.summary()) } td.name { (p.affected_hosts.join(", ")) }
                     }
                 }
             }
@@ -300,7 +308,7 @@ fn risk_table(rows: &[&PartnerRow], min: &str) -> Markup {
 /// Partners, sortable by any column; `id` names the table for the filters.
 fn partner_table<'a>(id: &str, rows: impl Iterator<Item = &'a PartnerRow>) -> Markup {
     html! {
-        table.sortable id=(id) {
+        div.scroll { table.sortable id=(id) {
             thead { tr {
                 th { "impact" } th { "direction" } th { "partner" } th.num { "sessions" }
                 th.num { "messages" } th.num { "hosts" } th { "TLS seen" } th { "example host" }
@@ -312,14 +320,14 @@ fn partner_table<'a>(id: &str, rows: impl Iterator<Item = &'a PartnerRow>) -> Ma
                         td data-sort=(p.impact.code()) { (badge(p.impact)) }
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.messages)) (num(p.hosts))
-                        td { (p.outcomes.summary()) } td.name { (p.example_host) }
+                        td.seen { (p.outcomes.summary()) } td.name { (p.example_host) }
                         td.name { (p.mail_domains.join(", ")) }
-                        td { (p.first_seen.as_deref().unwrap_or("")) }
-                        td { (p.last_seen.as_deref().unwrap_or("")) }
+                        (when(p.first_seen.as_deref()))
+                        (when(p.last_seen.as_deref()))
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -333,7 +341,7 @@ fn own(r: &Report) -> Markup {
                 thead { tr { th { "server" } th { "log" } th.num { "sessions" } th { "TLS seen" } } }
                 tbody {
                     @for s in &r.servers {
-                        tr { td.name { (s.server) } td { (s.log.as_str()) } (num(s.sessions)) td { (s.outcomes.summary()) } }
+                        tr { td.name { (s.server) } td { (s.log.as_str()) } (num(s.sessions)) td.seen { (s.outcomes.summary()) } }
                     }
                 }
             }
