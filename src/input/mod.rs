@@ -179,7 +179,7 @@ impl Discovery {
     fn visit(
         &mut self,
         path: &Path,
-        seen_dirs: &mut HashSet<(u64, u64)>,
+        seen_dirs: &mut HashSet<FileId>,
         top: bool,
         found: &mut Vec<(PathBuf, u64)>,
     ) {
@@ -191,20 +191,18 @@ impl Discovery {
             }
         };
         if meta.is_dir() {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                // A directory met twice (a symlink loop, or a link to a folder already
-                // read) is read once.
-                if !seen_dirs.insert((meta.dev(), meta.ino())) {
-                    if !top {
-                        self.errors.push(format!(
-                            "{}: directory already read (symlink loop?), skipped",
-                            path.display()
-                        ));
-                    }
-                    return;
+            // A directory met twice (a symlink loop, a junction on Windows, or a link to
+            // a folder already read) is read once. Its identity is the one outputs are
+            // checked against: device and inode on Unix, the canonical path elsewhere.
+            let first_visit = file_id(path, &meta).is_none_or(|id| seen_dirs.insert(id));
+            if !first_visit {
+                if !top {
+                    self.errors.push(format!(
+                        "{}: directory already read (symlink loop?), skipped",
+                        path.display()
+                    ));
                 }
+                return;
             }
             let entries = match std::fs::read_dir(path) {
                 Ok(e) => e,
