@@ -92,6 +92,9 @@ fn note_detected(file: &LogFile, file_id: u32, detected: &Detected, out: &mut Pa
         }
         Detected::OtherLog(_) | Detected::Empty | Detected::NotALog => {
             out.stats.files_skipped += 1;
+            if let Some(kind) = detected.skip_kind() {
+                out.stats.skipped.add(kind);
+            }
             false
         }
     }

@@ -6,3 +6,4 @@ mod hostile;
 mod logs;
 mod properties;
 mod snapshots;
+mod usage;
