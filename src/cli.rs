@@ -40,7 +40,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct Common {
-    /// Log files and folders (searched recursively; .gz and .zip are read transparently).
+    /// Log files and folders (searched recursively; .gz and .zip are read transparently);
+    /// `-` reads one log, plain or gzip, from standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -146,7 +146,10 @@ fn no_input(config: &Config, partial: &Partial) -> Error {
         return Error::Unreadable(unreadable);
     }
     let paths: Vec<_> = (config.paths.iter())
-        .map(|p| escape::terminal(&p.display().to_string()).into_owned())
+        .map(|p| match p.to_str() {
+            Some(input::STDIN_PATH) => input::STDIN_LABEL.to_string(),
+            _ => escape::terminal(&p.display().to_string()).into_owned(),
+        })
         .collect();
     Error::NoInput {
         paths: paths.join(", "),

@@ -1,6 +1,13 @@
-//! The command line around the analysis: the errors an admin meets first.
+//! The command line around the analysis: the errors an admin meets first, and logs read
+//! from standard input.
 
-use crate::logs::smtptls;
+use std::io::Write;
+use std::path::Path;
+
+use crate::logs::{analyze_csv, csv_rows, smtptls, write_log, Inbound};
+
+/// A sample receive log: two internal hops, TLS 1.2.
+const SAMPLE_LOG: &str = "sample-logs/EX01/Hub/ProtocolLog/SmtpReceive/RECV2026112514-1.LOG";
 
 #[test]
 fn a_path_that_does_not_exist_says_so_with_exit_2() {
@@ -67,4 +74,74 @@ fn a_folder_without_protocol_logs_names_what_it_skipped() {
     let out = smtptls().arg("analyze").arg(empty.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(": no files there\n"));
+}
+
+/// `analyze - --csv -` with `input` on standard input.
+fn csv_from_stdin(input: Vec<u8>) -> std::process::Output {
+    smtptls()
+        .args(["analyze", "-", "--csv", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn stdin_plain_and_gzip_give_the_same_csv_as_the_file() {
+    let expected = analyze_csv(Path::new(SAMPLE_LOG), &[]);
+    assert_eq!(expected.len(), 3, "a header and two partners: {expected:?}");
+    let log = std::fs::read(SAMPLE_LOG).unwrap();
+    let plain = csv_from_stdin(log.clone());
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert_eq!(csv_rows(&plain.stdout), expected);
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&log).unwrap();
+    let gzipped = csv_from_stdin(gz.finish().unwrap());
+    assert!(
+        gzipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gzipped.stderr)
+    );
+    assert_eq!(csv_rows(&gzipped.stdout), expected);
+}
+
+#[test]
+fn stdin_is_labelled_stdin_in_problems_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Inbound {
+        sid: "08DE000000000001",
+        remote: "203.0.113.7",
+        ehlo: "mail.fabrikam.de",
+        proto: Some("SP_PROT_TLS1_2_SERVER"),
+        senders: &["a@fabrikam.de"],
+        minute: 3,
+    }
+    .rows();
+    rows.insert(2, "2026-11-25T14:03:00.000Z,damaged".into());
+    let log = write_log(dir.path(), "RECV2026112514-1.LOG", "recv", &rows);
+    let out = csv_from_stdin(std::fs::read(&log).unwrap());
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("(first: <stdin>:8: "), "{stderr}");
+
+    let empty = csv_from_stdin(Vec::new());
+    assert_eq!(empty.status.code(), Some(2));
+    let stderr = String::from_utf8(empty.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "smtptls: no SMTP protocol log found in <stdin>: skipped 1 file (1 empty file)"
+        ),
+        "{stderr}"
+    );
+    let zipped = csv_from_stdin(b"PK\x03\x04 and the rest of an archive".to_vec());
+    assert_eq!(zipped.status.code(), Some(2));
+    let stderr = String::from_utf8(zipped.stderr).unwrap();
+    assert!(
+        stderr.contains("<stdin>: a zip archive cannot be read from standard input"),
+        "{stderr}"
+    );
 }
