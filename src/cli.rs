@@ -1,8 +1,9 @@
 //! The command line (clap derive), turned once into the library's plain [`Config`].
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use smtptls::config::CheckConfig;
 use smtptls::report::Impact;
@@ -36,6 +37,43 @@ pub enum Command {
     /// CI gate: exit 1 when a partner is in a failing class; JSON, Markdown, baseline diff.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+}
+
+/// When to colour the terminal summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal and NO_COLOR is not set (or empty).
+    Auto,
+    /// Even into a pipe or a file (`less -R` shows it).
+    Always,
+    /// No colour, whatever the terminal.
+    Never,
+}
+
+impl ColorWhen {
+    /// Decided once, here: the writers only obey [`Config::color`].
+    fn resolve(self) -> bool {
+        // A Windows console shows escape codes only once asked to (`None` elsewhere).
+        let console_ok = || anstyle_query::windows::enable_ansi_colors().unwrap_or(true);
+        match self {
+            ColorWhen::Always => {
+                // Asked for: colour even where the console cannot be switched.
+                let _ = console_ok();
+                true
+            }
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                colour_by_default(anstyle_query::no_color(), std::io::stdout().is_terminal())
+                    && console_ok()
+            }
+        }
+    }
+}
+
+/// `--color auto`: colour for a person at a terminal, never for a pipe or a file, and
+/// never when `NO_COLOR` asks for none (<https://no-color.org>).
+fn colour_by_default(no_color: bool, stdout_is_terminal: bool) -> bool {
+    stdout_is_terminal && !no_color
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +112,10 @@ pub struct Common {
     /// Treat malformed rows as an error (exit 2) instead of a warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// Colour the impact classes in the terminal summary.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 
     /// Split plain files larger than this many bytes into stretches read in parallel
     /// (for tests and tuning).
@@ -138,6 +180,7 @@ impl Common {
         c.require_tls = self.require_tls.clone();
         c.threads = self.threads;
         c.progress = !self.quiet;
+        c.color = self.color.resolve();
         c.strict = self.strict;
         if let Some(b) = self.stretch_bytes {
             c.stretch_bytes = b.max(1);
@@ -183,5 +226,18 @@ impl Cli {
                 config
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_by_default_only_for_a_terminal_without_no_color() {
+        assert!(colour_by_default(false, true));
+        assert!(!colour_by_default(true, true));
+        assert!(!colour_by_default(false, false));
+        assert!(!colour_by_default(true, false));
     }
 }

@@ -59,7 +59,7 @@ impl Answer {
 /// The whole run: analysis, outputs, and the messages for stderr.
 pub fn run(config: &Config) -> Result<Status, Error> {
     let answer = analyze(config)?;
-    output::write_all(&config.outputs, &answer.document())?;
+    output::write_all(&config.outputs, &answer.document(), config.color)?;
     let report = &answer.report;
     // Read problems go to stderr when the summary (which lists them) is not shown, so a
     // pipeline sees them even when stdout is data.

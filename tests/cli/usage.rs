@@ -1,13 +1,87 @@
-//! The command line around the analysis: the errors an admin meets first, and logs read
-//! from standard input.
+//! The command line around the analysis: colour, the errors an admin meets first, and
+//! logs read from standard input.
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::logs::{analyze_csv, csv_rows, smtptls, write_log, Inbound};
+use crate::logs::{analyze_csv, csv_rows, on_a_terminal, smtptls, write_log, Inbound};
 
 /// A sample receive log: two internal hops, TLS 1.2.
 const SAMPLE_LOG: &str = "sample-logs/EX01/Hub/ProtocolLog/SmtpReceive/RECV2026112514-1.LOG";
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = smtptls().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text without the terminal's escape codes (`ESC [ ... m`).
+fn without_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('m').expect("an escape code ends in m");
+        rest = &rest[i + end + 1..];
+    }
+    out + rest
+}
+
+#[test]
+fn color_always_paints_impact_classes_and_keeps_columns_aligned() {
+    let painted = stdout_of(&["analyze", "sample-logs", "--color", "always"]);
+    // anstyle's codes: red, yellow, green, then the reset.
+    for class in [
+        "\u{1b}[31mfalls_back_to_cleartext\u{1b}[0m",
+        "\u{1b}[33mpartially_affected\u{1b}[0m",
+        "\u{1b}[32munaffected\u{1b}[0m",
+    ] {
+        assert!(painted.contains(class), "{class:?} in {painted}");
+    }
+    let plain = stdout_of(&["analyze", "sample-logs", "--color", "never"]);
+    assert!(!plain.contains('\u{1b}'));
+    assert_eq!(
+        without_escapes(&painted),
+        plain,
+        "the same text, the same columns"
+    );
+    let stops = stdout_of(&[
+        "analyze",
+        "sample-logs",
+        "--color=always",
+        "--require-tls",
+        "contoso-holding.de",
+    ]);
+    assert!(
+        stops.contains("\u{1b}[1m\u{1b}[31mmail_stops\u{1b}[0m"),
+        "{stops}"
+    );
+}
+
+#[test]
+fn no_colour_for_pipes_for_no_color_and_for_never() {
+    // Piped (as every test's output is): none, whatever NO_COLOR says.
+    for no_color in [None, Some(""), Some("1")] {
+        let mut cmd = smtptls();
+        cmd.env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.args(["analyze", "sample-logs"]).output().unwrap();
+        assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    }
+    // On a terminal: colour by default, none with NO_COLOR=1 or --color never; an empty
+    // NO_COLOR is not set.
+    let red = "\u{1b}[31mfalls_back_to_cleartext";
+    assert!(on_a_terminal("analyze sample-logs", &[]).contains(red));
+    assert!(on_a_terminal("analyze sample-logs", &[("NO_COLOR", "")]).contains(red));
+    let no_color = on_a_terminal("analyze sample-logs --color auto", &[("NO_COLOR", "1")]);
+    assert!(!no_color.contains('\u{1b}'), "{no_color}");
+    assert!(!on_a_terminal("analyze sample-logs --color never", &[]).contains('\u{1b}'));
+    // The flag outranks the variable.
+    let forced = on_a_terminal("analyze sample-logs --color always", &[("NO_COLOR", "1")]);
+    assert!(forced.contains(red));
+}
 
 #[test]
 fn a_path_that_does_not_exist_says_so_with_exit_2() {
