@@ -1,5 +1,5 @@
-//! The command line around the analysis: colour, the errors an admin meets first, and
-//! logs read from standard input.
+//! The command line around the analysis: help with examples, completion scripts and man
+//! pages, colour, the errors an admin meets first, and logs read from standard input.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +25,69 @@ fn without_escapes(s: &str) -> String {
         rest = &rest[i + end + 1..];
     }
     out + rest
+}
+
+#[test]
+fn long_help_ends_with_examples_short_help_does_not() {
+    for command in ["analyze", "check"] {
+        let long = stdout_of(&[command, "--help"]);
+        let short = stdout_of(&[command, "-h"]);
+        assert!(long.contains("Examples:\n"), "{long}");
+        assert!(long.contains("Exit codes:"), "{long}");
+        assert!(!short.contains("Examples:"), "{short}");
+        assert!(short.contains("Exit codes:"), "{short}");
+        assert!(short.lines().count() < long.lines().count());
+    }
+    let analyze = stdout_of(&["analyze", "--help"]);
+    for example in [
+        "--csv partners.csv",
+        "--min-tls 1.2",
+        "--require-tls",
+        "analyze -",
+    ] {
+        assert!(analyze.contains(example), "{example}: {analyze}");
+    }
+    let check = stdout_of(&["check", "--help"]);
+    assert!(check.contains("--baseline last.json"), "{check}");
+    assert!(stdout_of(&["--help"]).contains("Examples:"));
+}
+
+#[test]
+fn completion_scripts_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(script.contains("smtptls"), "{shell}: {script}");
+        assert!(script.contains("min-tls"), "{shell} completes the options");
+    }
+    assert!(stdout_of(&["completions", "bash"]).contains("complete -F _smtptls"));
+    smtptls().args(["completions", "tcsh"]).assert().code(2);
+}
+
+/// The page's first macro after roff's preamble (`.ie`/`.el`, which defines how an
+/// apostrophe is drawn): `.TH`.
+fn title_line(page: &str) -> &str {
+    (page.lines())
+        .find(|l| !l.starts_with(".ie ") && !l.starts_with(".el "))
+        .unwrap_or_default()
+}
+
+#[test]
+fn man_pages_are_roff() {
+    let page = stdout_of(&["man"]);
+    assert!(title_line(&page).starts_with(".TH smtptls 1"), "{page}");
+    assert!(page.contains("smtptls\\-analyze(1)"), "{page}");
+    for command in ["analyze", "check"] {
+        let page = stdout_of(&["man", command]);
+        assert!(
+            title_line(&page).starts_with(&format!(".TH smtptls-{command} 1")),
+            "{page}"
+        );
+        assert!(
+            page.contains("min\\-tls") && page.contains("Examples:"),
+            "{page}"
+        );
+    }
+    smtptls().args(["man", "frobnicate"]).assert().code(2);
 }
 
 #[test]
