@@ -159,7 +159,8 @@ fn magic(path: &Path) -> std::io::Result<[u8; 4]> {
 }
 
 impl Discovery {
-    /// Walks `paths` (files and directories, recursively, following links once).
+    /// Walks `paths` (files and directories, recursively, following links once; `-` is
+    /// standard input).
     pub fn walk(paths: &[PathBuf]) -> Discovery {
         let mut d = Discovery::default();
         let mut seen_dirs = HashSet::new();

@@ -1,5 +1,6 @@
 //! Reading: plain files in bounded blocks (large ones in stretches that end at line ends,
-//! so one big file still keeps every core busy), archives as bounded streams.
+//! so one big file still keeps every core busy), archives and standard input as bounded
+//! streams.
 //!
 //! Plain files are read with `read` into a small per-thread buffer, not memory-mapped:
 //! mapping and unmapping a file interrupts every other core to flush its address
