@@ -107,15 +107,15 @@ fn scan(bytes: &[u8]) -> Partial {
 fn bench_pipeline(c: &mut Criterion) {
     let corpus = corpus();
     let probe = scan(&corpus);
-    let s = &probe.stats;
+    let s = probe.stats();
     eprintln!(
-        "corpus: {:.1} MiB, {} rows, {} sessions ({} partial), {} malformed rows, {} cells",
+        "corpus: {:.1} MiB, {} rows, {} sessions ({} partial), {} malformed rows, {}",
         corpus.len() as f64 / f64::from(1 << 20),
         s.rows,
         s.sessions,
         s.partial_sessions,
         s.malformed_rows,
-        probe.cells.len(),
+        probe.sizes(),
     );
     assert!(s.sessions > 1000, "corpus too small: {s:?}");
     smtptls::report::build(probe, &[], &smtptls::report::Policy::default()).expect("report builds");
@@ -135,7 +135,7 @@ fn bench_pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("scan");
     group.throughput(Throughput::Bytes(corpus.len() as u64));
     group.bench_function("scan_stitch", |b| {
-        b.iter(|| scan(black_box(&corpus)).stats.sessions)
+        b.iter(|| scan(black_box(&corpus)).stats().sessions)
     });
     group.finish();
 }

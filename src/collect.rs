@@ -195,37 +195,160 @@ impl std::ops::AddAssign<&Stats> for Stats {
     }
 }
 
-/// Everything a set of files adds up to.
+/// What became of an input file; when its parts disagree (one stretch read, another
+/// failed), the later fate in this order wins, so a file is counted once, in one class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileFate {
+    /// Not a protocol log.
+    Skipped,
+    /// A protocol log, read.
+    Read,
+    /// A read failed (opening, the header, or part of the file).
+    Unreadable,
+}
+
+/// Everything a set of files adds up to. Its fields are its own: the stages that fill it
+/// and the report that consumes it go through the methods below.
 #[derive(Debug, Default)]
 pub struct Partial {
     /// Cells per day too (for the Parquet aggregate); without, the table does not grow
     /// with the number of days the logs cover.
-    pub by_day: bool,
-    pub peers: Interned<Peer>,
-    pub outcomes: Interned<TlsOutcome>,
-    pub domain_names: Interned<Box<str>>,
-    pub cells: FxHashMap<Cell, Counts>,
+    by_day: bool,
+    peers: Interned<Peer>,
+    outcomes: Interned<TlsOutcome>,
+    domain_names: Interned<Box<str>>,
+    cells: FxHashMap<Cell, Counts>,
     /// Sessions per (peer, mail domain) that carried the domain.
-    pub domains: FxHashMap<(Id, Id), u64>,
+    domains: FxHashMap<(Id, Id), u64>,
     /// Every address seen as a local endpoint: these are the organisation's servers.
-    pub local_addresses: FxHashSet<Address>,
+    local_addresses: FxHashSet<Address>,
     /// Server names from receive connector ids, by local address.
-    pub server_names: FxHashMap<Address, Arc<str>>,
+    server_names: FxHashMap<Address, Arc<str>>,
     /// Sessions per (own server, log kind, outcome).
-    pub servers: FxHashMap<(OwnServer, LogKind, Outcome), u64>,
+    servers: FxHashMap<(OwnServer, LogKind, Outcome), u64>,
     /// Sessions not (yet) known to be whole, waiting for their other fragments. A session
     /// is folded as soon as its first and last rows are both in: memory holds only the
     /// sessions still open at the edges of what was read, not every cut session.
-    pub fragments: FxHashMap<FragmentKey, Fragment>,
-    pub stats: Stats,
+    fragments: FxHashMap<FragmentKey, Fragment>,
+    /// Each input file's fate, by file index; counted into `stats` by [`Partial::stitch`].
+    files: FxHashMap<u32, FileFate>,
+    /// Paths that could not be read at all (no file index: discovery could not list them).
+    unreadable_paths: u64,
+    stats: Stats,
     /// Lines per (file, chunk), to turn chunk-relative line numbers into file lines.
-    pub chunk_lines: Vec<(u32, u32, u64)>,
-    pub problems: Vec<Problem>,
+    chunk_lines: Vec<(u32, u32, u64)>,
+    problems: Vec<Problem>,
     /// Messages about whole files (`path: message`), in file order.
-    pub warnings: Vec<(u32, String)>,
+    warnings: Vec<(u32, String)>,
+}
+
+/// The tables a report is built from, taken out of the partial so that they can be freed
+/// as soon as they are folded.
+pub struct Tables {
+    pub cells: FxHashMap<Cell, Counts>,
+    pub domains: FxHashMap<(Id, Id), u64>,
 }
 
 impl Partial {
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn peers(&self) -> &Interned<Peer> {
+        &self.peers
+    }
+
+    pub fn domain_names(&self) -> &Interned<Box<str>> {
+        &self.domain_names
+    }
+
+    /// Every address seen as a local endpoint: the organisation's servers.
+    pub fn local_addresses(&self) -> &FxHashSet<Address> {
+        &self.local_addresses
+    }
+
+    /// The server name of a local address, from a receive connector seen on it.
+    pub fn server_name(&self, addr: &Address) -> Option<&Arc<str>> {
+        self.server_names.get(addr)
+    }
+
+    /// Sessions per (own server, log kind, outcome).
+    pub fn servers(&self) -> impl Iterator<Item = (&(OwnServer, LogKind, Outcome), &u64)> {
+        self.servers.iter()
+    }
+
+    /// `path: message` about whole files, in file order, then the paths that could not be
+    /// read in the order given. The sort is stable: a file's messages stay in reading order
+    /// (merges keep the order of the jobs).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.warnings.clone();
+        warnings.sort_by_key(|(file, _)| *file);
+        warnings.into_iter().map(|(_, w)| w).collect()
+    }
+
+    /// Takes the cell and domain tables out (the report folds them, then frees them).
+    pub fn take_tables(&mut self) -> Tables {
+        Tables {
+            cells: std::mem::take(&mut self.cells),
+            domains: std::mem::take(&mut self.domains),
+        }
+    }
+
+    /// The sizes of the tables, for `SMTPTLS_TIMING`.
+    pub fn sizes(&self) -> String {
+        format!(
+            "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} open fragments",
+            self.cells.len(),
+            self.peers.len(),
+            self.domain_names.len(),
+            self.domains.len(),
+            self.fragments.len()
+        )
+    }
+
+    /// A file skipped as another kind of file, counted by its kind.
+    pub fn skipped_kind(&mut self, kind: SkipKind) {
+        self.stats.skipped.add(kind);
+    }
+
+    /// A data row was read.
+    pub fn count_row(&mut self) {
+        self.stats.rows += 1;
+    }
+
+    /// A malformed row; `sample` is kept to be shown (the caller keeps a few per stretch).
+    pub fn malformed(&mut self, sample: Option<Problem>) {
+        self.stats.malformed_rows += 1;
+        self.problems.extend(sample);
+    }
+
+    /// Bytes of a protocol log read.
+    pub fn add_bytes(&mut self, n: u64) {
+        self.stats.bytes += n;
+    }
+
+    /// A stretch of a file ended after `lines` lines.
+    pub fn end_stretch(&mut self, file: u32, chunk: u32, lines: u64) {
+        self.chunk_lines.push((file, chunk, lines));
+    }
+
+    /// What became of a file (or of one part of it): the one rule of file accounting.
+    pub fn file_fate(&mut self, file: u32, fate: FileFate) {
+        let mine = self.files.entry(file).or_insert(fate);
+        *mine = (*mine).max(fate);
+    }
+
+    /// A message about a whole file, `path: message`.
+    pub fn warn(&mut self, file: u32, message: String) {
+        self.warnings.push((file, message));
+    }
+
+    /// A path that could not be read at all.
+    pub fn unreadable_path(&mut self, message: String) {
+        self.unreadable_paths += 1;
+        self.warnings.push((u32::MAX, message));
+    }
+
     /// Folds a finished session into the counts.
     pub fn add_session(&mut self, s: Session) {
         self.stats.sessions += 1;
@@ -375,6 +498,10 @@ impl Partial {
         for (key, f) in o.fragments {
             self.add_fragment(key, f);
         }
+        for (file, fate) in o.files {
+            self.file_fate(file, fate);
+        }
+        self.unreadable_paths += o.unreadable_paths;
         self.stats += &o.stats;
         self.chunk_lines.extend(o.chunk_lines);
         self.problems.extend(o.problems);
@@ -406,8 +533,12 @@ impl Partial {
     }
 
     /// Folds the sessions still waiting for fragments (cut by a missing file, or never
-    /// ended). Runs once, after every file is read.
+    /// ended), and counts the files by their fate. Runs once, after every file is read.
     pub fn stitch(&mut self) {
+        let count = |fate| self.files.values().filter(|f| **f == fate).count() as u64;
+        self.stats.files_read = count(FileFate::Read);
+        self.stats.files_skipped = count(FileFate::Skipped);
+        self.stats.files_unreadable = count(FileFate::Unreadable) + self.unreadable_paths;
         let mut rest: Vec<_> = std::mem::take(&mut self.fragments).into_iter().collect();
         rest.sort_by_key(|(k, _)| *k);
         for (key, f) in rest {
@@ -556,6 +687,27 @@ mod tests {
                 ("mx1.a.example".into(), "a.example".into(), 2),
                 ("mx1.a.example".into(), "x.example".into(), 1),
             ]
+        );
+    }
+
+    #[test]
+    fn a_file_is_counted_once_in_one_class() {
+        // A file read in three stretches, two of which fail: one unreadable file, not
+        // one read and two unreadable; a file that fails to open after discovery counts.
+        let (mut a, mut b) = (Partial::default(), Partial::default());
+        a.file_fate(0, FileFate::Read);
+        b.file_fate(0, FileFate::Unreadable);
+        b.file_fate(0, FileFate::Unreadable);
+        a.file_fate(1, FileFate::Read);
+        b.file_fate(2, FileFate::Skipped);
+        b.file_fate(3, FileFate::Unreadable);
+        a.unreadable_path("x: permission denied".into());
+        a.merge(b);
+        a.stitch();
+        let s = a.stats();
+        assert_eq!(
+            (s.files_read, s.files_skipped, s.files_unreadable),
+            (1, 1, 3)
         );
     }
 

@@ -103,7 +103,7 @@ pub fn run(config: &Config) -> Result<Status, Error> {
 /// for `check`. Fails when no protocol log was found.
 pub fn analyze(config: &Config) -> Result<Answer, Error> {
     let (partial, discovery) = read_all(config)?;
-    if partial.stats.files_read == 0 {
+    if partial.stats().files_read == 0 {
         return Err(no_input(config, &partial));
     }
     let phases = Phases::start();
@@ -135,14 +135,11 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
 /// Why no protocol log was read: the paths themselves when nothing was found to skip (a
 /// PATH that does not exist), else what was skipped by kind and what could not be read.
 fn no_input(config: &Config, partial: &Partial) -> Error {
-    // With no protocol log read, every warning is a path or file that could not be read,
-    // the paths given (discovery's, numbered past every file) first.
-    let mut unreadable: Vec<_> = partial.warnings.iter().collect();
-    unreadable.sort_by_key(|(file, _)| std::cmp::Reverse(*file == u32::MAX));
-    let unreadable: Vec<_> = (unreadable.into_iter())
-        .map(|(_, w)| escape::terminal(w).into_owned())
+    // With no protocol log read, every warning is a path or file that could not be read.
+    let unreadable: Vec<_> = (partial.warnings().iter())
+        .map(|w| escape::terminal(w).into_owned())
         .collect();
-    if partial.stats.files_skipped == 0 && !unreadable.is_empty() {
+    if partial.stats().files_skipped == 0 && !unreadable.is_empty() {
         return Error::Unreadable(unreadable);
     }
     let paths: Vec<_> = (config.paths.iter())
@@ -153,7 +150,7 @@ fn no_input(config: &Config, partial: &Partial) -> Error {
         .collect();
     Error::NoInput {
         paths: paths.join(", "),
-        skipped: partial.stats.skipped,
+        skipped: partial.stats().skipped,
         unreadable,
     }
 }
@@ -174,16 +171,7 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
         phases.done("planned");
         let read = read_jobs(config, &discovery, &jobs);
         phases.done("read");
-        timing::note(|| {
-            format!(
-                "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} open fragments",
-                read.cells.len(),
-                read.peers.len(),
-                read.domain_names.len(),
-                read.domains.len(),
-                read.fragments.len()
-            )
-        });
+        timing::note(|| read.sizes());
         head.merge(read);
         head.stitch();
         crate::memory::release_free();
@@ -191,8 +179,7 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
         head
     });
     for e in &discovery.errors {
-        partial.stats.files_unreadable += 1;
-        partial.warnings.push((u32::MAX, e.clone()));
+        partial.unreadable_path(e.clone());
     }
     Ok((partial, discovery))
 }

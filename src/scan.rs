@@ -148,18 +148,15 @@ impl Scanner {
     }
 
     fn problem(&mut self, out: &mut Partial, what: String) {
-        out.stats.malformed_rows += 1;
-        if self.sampled >= PROBLEM_SAMPLES {
-            return;
-        }
-        self.sampled += 1;
-        out.problems.push(Problem {
+        let keep = self.sampled < PROBLEM_SAMPLES;
+        self.sampled += usize::from(keep);
+        out.malformed(keep.then_some(Problem {
             file: self.origin.file,
             chunk: self.origin.chunk,
             line: self.line,
             byte: self.byte,
             what,
-        });
+        }));
     }
 
     /// One line: a header line, or a data row whose facts go to its session.
@@ -167,7 +164,7 @@ impl Scanner {
         if !self.data_row(line, fields) {
             return;
         }
-        out.stats.rows += 1;
+        out.count_row();
         let Some(row) = self.validate(fields, out) else {
             return;
         };
@@ -298,8 +295,7 @@ impl Scanner {
 
     /// Ends the stretch: open sessions become fragments.
     pub fn finish(self, out: &mut Partial) {
-        out.chunk_lines
-            .push((self.origin.file, self.origin.chunk, self.line));
+        out.end_stretch(self.origin.file, self.origin.chunk, self.line);
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
         for ((session, remote), facts) in open {
@@ -601,8 +597,8 @@ mod tests {
             columns: Columns::STANDARD,
         };
         scan_bytes(origin, b"x\r\n\xEF\xBB\xBF\r\n\xEF\xBB\xBF", &mut out);
-        assert_eq!(out.stats.rows, 1, "only the junk line is a row");
-        assert_eq!(out.stats.sessions, 0);
+        assert_eq!(out.stats().rows, 1, "only the junk line is a row");
+        assert_eq!(out.stats().sessions, 0);
     }
 
     #[test]

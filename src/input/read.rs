@@ -12,7 +12,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
-use crate::collect::Partial;
+use crate::collect::{FileFate, Partial};
 use crate::input::detect::{detect, Detected};
 use crate::input::{read_full, LogFile, Source, GZIP_MAGIC, ZIP_MAGIC};
 use crate::parse::header::strip_bom;
@@ -84,17 +84,16 @@ fn has_first_row(head: &[u8]) -> bool {
 fn note_detected(file: &LogFile, file_id: u32, detected: &Detected, out: &mut Partial) -> bool {
     match detected {
         Detected::ProtocolLog { warning, .. } => {
-            out.stats.files_read += 1;
+            out.file_fate(file_id, FileFate::Read);
             if let Some(w) = warning {
-                out.warnings
-                    .push((file_id, format!("{}: {}", file.label, w)));
+                out.warn(file_id, format!("{}: {}", file.label, w));
             }
             true
         }
         Detected::OtherLog(_) | Detected::Empty | Detected::NotALog => {
-            out.stats.files_skipped += 1;
+            out.file_fate(file_id, FileFate::Skipped);
             if let Some(kind) = detected.skip_kind() {
-                out.stats.skipped.add(kind);
+                out.skipped_kind(kind);
             }
             false
         }
@@ -111,8 +110,7 @@ pub fn plan_file(f: &LogFile, file: u32, folder: u32, stretch: u64, out: &mut Pa
     let head = match read_head(&f.path) {
         Ok(h) => h,
         Err(e) => {
-            out.stats.files_unreadable += 1;
-            out.warnings.push((file, format!("{}: {}", f.label, e)));
+            unreadable(f, file, &e, out);
             return Vec::new();
         }
     };
@@ -148,18 +146,25 @@ pub fn run(job: &Job, files: &[LogFile], out: &mut Partial, progress: &dyn Fn(u6
             let f = &files[*file as usize];
             let place = (*file, *folder, *chunk);
             if let Err(e) = stretch(f, place, (*start, *end), detected, WINDOW, out) {
-                out.stats.files_unreadable += 1;
-                out.warnings.push((*file, format!("{}: {}", f.label, e)));
+                unreadable(f, *file, &e, out);
             }
             progress(end - start);
         }
         Job::Stream { file, folder } => {
             let f = &files[*file as usize];
             if let Err(e) = stream(f, *file, *folder, out, progress) {
-                out.warnings.push((*file, format!("{}: {}", f.label, e)));
+                unreadable(f, *file, &e, out);
             }
         }
     }
+}
+
+/// A read of `f` failed: it is counted once as unreadable (whatever part of it was read
+/// counts too), and its error is a warning. A file split into stretches that fail one by
+/// one says so once per failure.
+fn unreadable(f: &LogFile, file: u32, e: &std::io::Error, out: &mut Partial) {
+    out.file_fate(file, FileFate::Unreadable);
+    out.warn(file, format!("{}: {}", f.label, e));
 }
 
 /// Reads the lines starting in `[start, end)` of a plain file, `window` bytes at a time.
@@ -181,7 +186,7 @@ fn stretch(
     }
     let (begin, finish) = owned_lines(&mut handle, (start, end), len)?;
     if chunk == 0 || begin < finish {
-        out.stats.bytes += finish.max(begin) - begin;
+        out.add_bytes(finish.max(begin) - begin);
     }
     let mut scanner = Scanner::new(Origin {
         file,
@@ -369,20 +374,14 @@ fn stream(
 fn stream_stdin(f: &LogFile, file: u32, folder: u32, out: &mut Partial) -> std::io::Result<()> {
     let mut input = std::io::stdin().lock();
     let mut magic = [0u8; 4];
-    let n = match read_full(&mut input, &mut magic) {
-        Ok(n) => n,
-        Err(e) => {
-            out.stats.files_unreadable += 1;
-            return Err(e);
-        }
-    };
+    // A failure here is counted as unreadable by the caller, as any stream's.
+    let n = read_full(&mut input, &mut magic)?;
     let mut whole = (&magic[..n]).chain(input);
     if magic[..n].starts_with(GZIP_MAGIC) {
         let mut gz = flate2::read::MultiGzDecoder::new(BufReader::new(whole));
         stream_from(&mut gz, f, file, folder, out)
     } else if magic[..n].starts_with(ZIP_MAGIC) {
         // A zip archive's directory is at its end: it needs a file to seek in.
-        out.stats.files_unreadable += 1;
         Err(std::io::Error::other(
             "a zip archive cannot be read from standard input: give its path instead",
         ))
@@ -400,13 +399,7 @@ fn stream_from(
     out: &mut Partial,
 ) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(STREAM_BLOCK);
-    let mut eof = match fill(reader, &mut buf, HEAD_BYTES) {
-        Ok(e) => e,
-        Err(e) => {
-            out.stats.files_unreadable += 1;
-            return Err(e);
-        }
-    };
+    let mut eof = fill(reader, &mut buf, HEAD_BYTES)?;
     let detected = detect(&buf, &f.label);
     if !note_detected(f, file, &detected, out) {
         return Ok(());
@@ -429,7 +422,7 @@ fn stream_from(
     loop {
         let used = scanner.feed(&buf, eof, out);
         read += used as u64;
-        out.stats.bytes += used as u64;
+        out.add_bytes(used as u64);
         buf.drain(..used);
         if eof {
             break;
@@ -443,7 +436,7 @@ fn stream_from(
                     e.kind(),
                     format!("read stopped after {read} bytes: {e}"),
                 ));
-                out.stats.bytes += buf.len() as u64;
+                out.add_bytes(buf.len() as u64);
                 scanner.feed(&buf, true, out);
                 break;
             }
@@ -531,7 +524,7 @@ mod tests {
             let cells: Vec<_> = (out.named_cells().into_iter())
                 .map(|c| (c.peer.clone(), c.outcome.clone(), c.counts))
                 .collect();
-            (cells, out.stats.clone())
+            (cells, out.stats().clone())
         };
         let whole = read(WINDOW, size);
         assert!(whole.1.sessions > 5, "{:?}", whole.1);

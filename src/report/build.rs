@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
 use super::model::{PartnerRow, Policy, ProblemRow, Report, ServerRow};
-use crate::collect::{Cell, Counts, Id, OwnServer, Partial, PROBLEM_SAMPLES};
+use crate::collect::{Cell, Counts, Id, OwnServer, Partial, Tables, PROBLEM_SAMPLES};
 use crate::error::Error;
 use crate::input::LogFile;
 use crate::outcome::OutcomeCounts;
@@ -42,8 +42,8 @@ impl Partners {
     /// Each peer's direction and partner, resolved once (a peer has cells per outcome and
     /// day, and a partner lookup walks the Public Suffix List).
     fn resolve(partial: &Partial) -> Partners {
-        let own = &partial.local_addresses;
-        let resolved: Vec<(Direction, String)> = (partial.peers.iter())
+        let own = partial.local_addresses();
+        let resolved: Vec<(Direction, String)> = (partial.peers().iter())
             .map(|peer| {
                 let direction = partner::direction(peer, own);
                 (direction, partner::partner(peer, direction))
@@ -128,8 +128,10 @@ pub fn aggregate_rows(partial: &Partial) -> FlatRows {
 /// tables are freed as soon as they are folded into the partner cells, before the polars
 /// stage: the report's peak memory is then not the aggregate *and* the table.
 pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result<Report, Error> {
-    let table = std::mem::take(&mut partial.cells);
-    let pairs = std::mem::take(&mut partial.domains);
+    let Tables {
+        cells: table,
+        domains: pairs,
+    } = partial.take_tables();
     let partial = &partial;
     let partners = Partners::resolve(partial);
     let mut extras: Vec<Extras> = (0..partners.keys.len())
@@ -145,11 +147,11 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     })?;
     Ok(Report {
         policy: policy.clone(),
-        stats: partial.stats.clone(),
+        stats: partial.stats().clone(),
         partners: partner_rows(totals, &partners, extras),
         servers: server_rows(partial),
         problems: problem_rows(partial, files),
-        warnings: warnings(partial),
+        warnings: partial.warnings(),
     })
 }
 
@@ -162,7 +164,7 @@ fn mail_domains<'p>(
     require_tls: &[String],
     extras: &mut [Extras<'p>],
 ) {
-    let domain_required: Vec<bool> = (partial.domain_names.iter())
+    let domain_required: Vec<bool> = (partial.domain_names().iter())
         .map(|d| require_tls.iter().any(|r| covers(r, d)))
         .collect();
     let mut domains = Vec::with_capacity(pairs.len());
@@ -197,8 +199,8 @@ fn partner_cells<'p>(
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     let mut cells = PartnerCells::default();
     let mut peers = PeerFacts {
-        sessions: vec![0; partial.peers.len()],
-        affected: vec![false; partial.peers.len()],
+        sessions: vec![0; partial.peers().len()],
+        affected: vec![false; partial.peers().len()],
     };
     for (cell, counts) in table {
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
@@ -229,7 +231,7 @@ fn partner_cells<'p>(
 /// refused.
 fn host_names(partial: &Partial, partners: &Partners, peers: &PeerFacts, extras: &mut [Extras]) {
     let mut hosts = Vec::new();
-    for (id, peer) in partial.peers.iter().enumerate() {
+    for (id, peer) in partial.peers().iter().enumerate() {
         let partner = partners.of(id as Id);
         if let Some(h) = &peer.host {
             hosts.push((partner as u32, &**h, peers.sessions[id]));
@@ -248,7 +250,7 @@ fn host_names(partial: &Partial, partners: &Partners, peers: &PeerFacts, extras:
     });
     // Partners without a host name are shown by their busiest address, as text so that
     // ties break as the names would.
-    let ips: Vec<_> = (partial.peers.iter().enumerate())
+    let ips: Vec<_> = (partial.peers().iter().enumerate())
         .filter(|(id, _)| extras[partners.of(*id as Id)].example_host.is_empty())
         .filter_map(|(id, peer)| {
             let r = peer.remote.as_ref()?;
@@ -309,10 +311,10 @@ fn partner_rows(
 /// is named after the receive connector seen on it.
 fn server_rows(partial: &Partial) -> Vec<ServerRow> {
     let mut servers: BTreeMap<(String, LogKind), OutcomeCounts> = BTreeMap::new();
-    for ((server, kind, outcome), n) in &partial.servers {
+    for ((server, kind, outcome), n) in partial.servers() {
         let name = match server {
             OwnServer::Named(name) => name.to_string(),
-            OwnServer::Address(addr) => (partial.server_names.get(addr))
+            OwnServer::Address(addr) => (partial.server_name(addr))
                 .map_or_else(|| addr.to_string(), |name| name.to_string()),
             OwnServer::Unknown => "?".to_string(),
         };
@@ -342,13 +344,6 @@ fn problem_rows(partial: &Partial, files: &[LogFile]) -> Vec<ProblemRow> {
             problem: p.what,
         })
         .collect()
-}
-
-/// Whole-file messages, in file order.
-fn warnings(partial: &Partial) -> Vec<String> {
-    let mut warnings = partial.warnings.clone();
-    warnings.sort();
-    warnings.into_iter().map(|(_, w)| w).collect()
 }
 
 #[cfg(test)]

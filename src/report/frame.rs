@@ -326,3 +326,73 @@ pub fn write_parquet(flat: FlatRows, out: &mut dyn std::io::Write) -> PolarsResu
     polars_io::parquet::write::ParquetWriter::new(out).finish(&mut df)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::{Cipher, Protocol};
+
+    fn tls(p: Protocol) -> TlsOutcome {
+        TlsOutcome::Negotiated(p, Cipher::default())
+    }
+
+    /// One cell per (partner, outcome, flags), one session each.
+    fn table(cells: &[(u32, TlsOutcome, CellFlags)]) -> Vec<(u32, Impact)> {
+        let mut c = PartnerCells::default();
+        for (partner, outcome, flags) in cells {
+            let counts = Counts {
+                sessions: 1,
+                ..Counts::default()
+            };
+            c.push(*partner, Some(*partner), outcome, &counts, *flags);
+        }
+        let totals = partner_table(c, MinTls::Tls11).unwrap();
+        totals.iter().map(|t| (t.partner, t.impact)).collect()
+    }
+
+    #[test]
+    fn impact_rules_and_order() {
+        let plain = CellFlags::default();
+        let required = CellFlags {
+            required: true,
+            ..plain
+        };
+        let authenticated = CellFlags {
+            authenticated: true,
+            ..plain
+        };
+        let got = table(&[
+            (0, tls(Protocol::Tls10), plain),
+            (1, tls(Protocol::Tls12), plain),
+            (1, tls(Protocol::Tls10), plain),
+            (2, TlsOutcome::Failed, plain),
+            (2, TlsOutcome::Cleartext, plain),
+            (3, TlsOutcome::Unknown, plain),
+            (4, TlsOutcome::Cleartext, plain),
+            (5, TlsOutcome::Incomplete, plain),
+            (5, TlsOutcome::NoConversation, plain),
+            (6, tls(Protocol::Tls13), plain),
+            (7, tls(Protocol::Tls10), required),
+            (8, tls(Protocol::Tls10), authenticated),
+            (9, tls(Protocol::Tls12), required),
+            (10, TlsOutcome::Incomplete, plain),
+            (10, TlsOutcome::Cleartext, plain),
+        ]);
+        assert_eq!(
+            got,
+            [
+                (7, Impact::MailStops),
+                (8, Impact::MailStops),
+                (0, Impact::FallsBackToCleartext),
+                (1, Impact::PartiallyAffected),
+                (2, Impact::TlsFailing),
+                (3, Impact::Unknown),
+                (10, Impact::CleartextOnly),
+                (4, Impact::CleartextOnly),
+                (5, Impact::NoEvidence),
+                (6, Impact::Unaffected),
+                (9, Impact::Unaffected),
+            ]
+        );
+    }
+}

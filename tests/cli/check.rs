@@ -236,10 +236,20 @@ fn baseline_diff_names_added_removed_and_changed_partners() {
 
 #[test]
 fn markdown_summary_lists_failing_partners_and_diff() {
+    // Yesterday: no globex, fabrikam on TLS 1.2. Today: globex on TLS 1.0.
+    let before = tempfile::tempdir().unwrap();
+    snapshot(before.path(), false, "SP_PROT_TLS1_2_SERVER");
+    let baseline = before.path().join("yesterday.json");
+    check(before.path())
+        .args(["-q", "--json"])
+        .arg(&baseline)
+        .assert()
+        .code(0);
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), true, "SP_PROT_TLS1_2_SERVER");
     let out = check(dir.path())
-        .args(["--markdown", "-"])
+        .args(["--markdown", "-", "--baseline"])
+        .arg(&baseline)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -251,5 +261,18 @@ fn markdown_summary_lists_failing_partners_and_diff() {
     assert!(
         md.contains("| inbound | globex.co.uk | falls_back_to_cleartext | 1 | 1 | TLS 1.0 ×1 |"),
         "{md}"
+    );
+    let diff = &md[md.find("### Since the baseline").expect("a diff section")..];
+    assert!(
+        diff.contains("- Newly at risk: inbound globex.co.uk"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("- inbound globex.co.uk: (absent) → falls_back_to_cleartext"),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("fabrikam"),
+        "unchanged partners are not listed: {diff}"
     );
 }

@@ -357,9 +357,35 @@ fn a_file_that_is_not_a_log_but_ends_in_log() {
 
 #[test]
 fn session_id_reused_on_another_server_is_kept_apart() {
-    let rows = analyze_csv(Path::new("sample-logs"), &[]);
-    // sample-logs uses 08DE2C1A6B3D002E on both EX01 and EX02 FrontEnd receive.
-    assert_eq!(rows.len() - 1, 20);
+    // The same id and even the same remote endpoint on two servers: two sessions, each
+    // with its own outcome (ids are unique per transport process only).
+    let dir = tempfile::tempdir().unwrap();
+    for (server, proto) in [
+        ("EX01", "SP_PROT_TLS1_2_SERVER"),
+        ("EX02", "SP_PROT_TLS1_0_SERVER"),
+    ] {
+        let rows = Inbound {
+            sid: "08DE2C1A6B3D002E",
+            remote: "192.0.2.7",
+            ehlo: "mx.fabrikam.de",
+            proto: Some(proto),
+            senders: &["a@fabrikam.de"],
+            minute: 2,
+        }
+        .rows();
+        write_log(
+            dir.path(),
+            &format!("{server}/FrontEnd/ProtocolLog/SmtpReceive/RECV2026112514-1.LOG"),
+            "recv",
+            &rows,
+        );
+    }
+    let rows = analyze_csv(dir.path(), &[]);
+    assert_eq!(rows.len() - 1, 1, "one partner");
+    assert_eq!(
+        crate::logs::counts_of(&rows, "inbound", "fabrikam.de").as_deref(),
+        Some("inbound,fabrikam.de,partially_affected,2,2,0,1,0,1,0,0,0,0,0,0,1")
+    );
 }
 
 #[cfg(unix)]

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod check;
+mod evidence;
 mod hostile;
 mod logs;
 mod properties;

@@ -540,9 +540,9 @@ fn line_starts(input: &[u8]) -> Vec<usize> {
 }
 
 fn same_result(whole: &Partial, split: &Partial) -> Result<(), TestCaseError> {
-    prop_assert_eq!(whole.stats.sessions, split.stats.sessions);
-    prop_assert_eq!(whole.stats.rows, split.stats.rows);
-    prop_assert_eq!(whole.stats.malformed_rows, split.stats.malformed_rows);
+    prop_assert_eq!(whole.stats().sessions, split.stats().sessions);
+    prop_assert_eq!(whole.stats().rows, split.stats().rows);
+    prop_assert_eq!(whole.stats().malformed_rows, split.stats().malformed_rows);
     let named = |p: &Partial| {
         (p.named_cells().into_iter())
             .map(|c| (c.peer.clone(), c.outcome.clone(), c.day, c.counts))
@@ -618,8 +618,8 @@ proptest! {
             .filter(|s| s.has_start || s.has_end || !s.steps.is_empty())
             .count() as u64;
         let complete = sessions.iter().filter(|s| s.has_start && s.has_end).count() as u64;
-        prop_assert_eq!(whole.stats.sessions, logged);
-        prop_assert_eq!(whole.stats.partial_sessions, logged - complete);
+        prop_assert_eq!(whole.stats().sessions, logged);
+        prop_assert_eq!(whole.stats().partial_sessions, logged - complete);
     }
 
     #[test]
