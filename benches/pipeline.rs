@@ -145,10 +145,19 @@ fn bench_pipeline(c: &mut Criterion) {
 fn scanner_log(n: u32) -> Vec<u8> {
     let mut log = Vec::with_capacity(n as usize * 700);
     for i in 0..n {
-        let ip = format!("{}.{}.{}.{}", 11 + (i >> 16) % 200, (i >> 8) & 255, i & 255, 7);
+        let ip = format!(
+            "{}.{}.{}.{}",
+            11 + (i >> 16) % 200,
+            (i >> 8) & 255,
+            i & 255,
+            7
+        );
         let rows: [(&str, String); 6] = [
             ("+", String::new()),
-            (">", "220 edge01.corp.example Microsoft ESMTP MAIL Service ready".into()),
+            (
+                ">",
+                "220 edge01.corp.example Microsoft ESMTP MAIL Service ready".into(),
+            ),
             ("<", format!("EHLO scan{i:x}")),
             (">", "250-edge01.corp.example Hello [192.0.2.1]".into()),
             ("<", "QUIT".into()),

@@ -1,21 +1,76 @@
-//! The command line (clap derive), turned once into the library's plain [`Config`].
+//! The command line (clap derive), turned once into what to do ([`Action`]): a run of the
+//! library with its plain [`Config`], or a completion script or man page to print.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 use smtptls::config::CheckConfig;
 use smtptls::report::{DayRange, Impact};
 use smtptls::tls::MinTls;
 use smtptls::{Config, Destination, Format};
 
-const EXIT_CODES: &str = "\
+/// A macro, not a const, so `concat!` can put it after each command's examples.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  success (check: no partner in a failing class)
   1  check only: at least one partner in a failing class (listed on stderr)
   2  the run could not be done: bad arguments, no readable protocol log, an output
-     that cannot be written; with --strict, also when any row was malformed";
+     that cannot be written; with --strict, also when any row was malformed"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+/// `--help` only: `-h` stays a screen long.
+const MAIN_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  smtptls analyze D:\\logs --csv partners.csv
+  smtptls check logs --baseline last.json --new-only --json today.json
+  smtptls completions powershell > smtptls.ps1
+  (more in smtptls analyze --help and smtptls check --help)
+
+",
+    exit_codes!()
+);
+
+const ANALYZE_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  # Every protocol log under a folder (plain, .gz or .zip), summary in the terminal
+  smtptls analyze D:\\logs
+  # The same, and the partner impact CSV for the change board
+  smtptls analyze D:\\logs --csv partners.csv
+  # The stricter question: TLS 1.1 switched off too
+  smtptls analyze D:\\logs --min-tls 1.2
+  # contoso.com requires TLS: its mail would stop instead of going on in cleartext
+  smtptls analyze D:\\logs --require-tls contoso.com
+  # One log from standard input, gzipped or not
+  zcat RECV2026112514-1.LOG.gz | smtptls analyze -
+
+",
+    exit_codes!()
+);
+
+const CHECK_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  # Fail (exit 1) if any partner would fall back to cleartext, lose mail, or be partly hit
+  smtptls check D:\\logs
+  # Nightly: compare with last night's report, fail only on partners newly at risk
+  smtptls check logs --baseline last.json --new-only --json today.json -q
+  # A summary for the CI job page; only mail that would stop fails the check
+  smtptls check logs --require-tls contoso.com --fail-on mail_stops --markdown summary.md
+
+",
+    exit_codes!()
+);
 
 /// What happens to your partners' mail if you switch off TLS 1.0 (or SSL 3.0, TLS 1.1)?
 ///
@@ -23,7 +78,13 @@ Exit codes:
 /// any version, plain, .gz or .zip) and tells you, partner by partner, who would fall back
 /// to cleartext, whose mail would stop, and who is unaffected.
 #[derive(Parser, Debug)]
-#[command(name = "smtptls", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(
+    name = "smtptls",
+    version,
+    after_help = EXIT_CODES,
+    after_long_help = MAIN_LONG_HELP,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,16 +93,74 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyze log folders: print the summary, optionally write the partner CSV/JSON.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, after_long_help = ANALYZE_LONG_HELP)]
     Analyze(AnalyzeArgs),
     /// CI gate: exit 1 when a partner is in a failing class; JSON, Markdown, baseline diff.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, after_long_help = CHECK_LONG_HELP)]
     Check(CheckArgs),
+    /// Print a shell completion script (see the README for where to put it).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+    /// Print a man page (roff): smtptls(1), or the page of one command.
+    Man {
+        /// The command whose page to print, as smtptls-COMMAND(1).
+        #[arg(value_name = "COMMAND", value_parser = ["analyze", "check", "completions", "man"])]
+        command: Option<String>,
+    },
+}
+
+/// When to colour the terminal summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal and NO_COLOR is not set (or empty).
+    Auto,
+    /// Even into a pipe or a file (`less -R` shows it).
+    Always,
+    /// No colour, whatever the terminal.
+    Never,
+}
+
+impl ColorWhen {
+    /// Decided once, here: the writers only obey [`Config::color`].
+    fn resolve(self) -> bool {
+        // A Windows console shows escape codes only once asked to (`None` elsewhere).
+        let console_ok = || anstyle_query::windows::enable_ansi_colors().unwrap_or(true);
+        match self {
+            ColorWhen::Always => {
+                // Asked for: colour even where the console cannot be switched.
+                let _ = console_ok();
+                true
+            }
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                colour_by_default(anstyle_query::no_color(), std::io::stdout().is_terminal())
+                    && console_ok()
+            }
+        }
+    }
+}
+
+/// `--color auto`: colour for a person at a terminal, never for a pipe or a file, and
+/// never when `NO_COLOR` asks for none (<https://no-color.org>).
+fn colour_by_default(no_color: bool, stdout_is_terminal: bool) -> bool {
+    stdout_is_terminal && !no_color
+}
+
+/// What the command line asks for: a run, or something printed before any analysis.
+#[derive(Debug)]
+pub enum Action {
+    Run(Box<Config>),
+    Completions(Shell),
+    /// The man page of the program, or of one of its commands.
+    Man(Option<String>),
 }
 
 #[derive(Args, Debug)]
 pub struct Common {
-    /// Log files and folders (searched recursively; .gz and .zip are read transparently).
+    /// Log files and folders (searched recursively; .gz and .zip are read transparently);
+    /// `-` reads one log, plain or gzip, from standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -91,6 +210,10 @@ pub struct Common {
     /// Treat malformed rows as an error (exit 2) instead of a warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// Colour the impact classes in the terminal summary.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 
     /// Split plain files larger than this many bytes into stretches read in parallel
     /// (for tests and tuning).
@@ -159,6 +282,7 @@ impl Common {
         c.require_tls = self.require_tls.clone();
         c.threads = self.threads;
         c.progress = !self.quiet;
+        c.color = self.color.resolve();
         c.strict = self.strict;
         if let Some(b) = self.stretch_bytes {
             c.stretch_bytes = b.max(1);
@@ -195,9 +319,11 @@ impl Common {
 
 impl Cli {
     /// The one conversion from clap's types to the library's.
-    pub fn into_config(self) -> Config {
+    pub fn into_action(self) -> Action {
         match self.command {
-            Command::Analyze(a) => a.common.config(&a.csv),
+            Command::Completions { shell } => Action::Completions(shell),
+            Command::Man { command } => Action::Man(command),
+            Command::Analyze(a) => Action::Run(Box::new(a.common.config(&a.csv))),
             Command::Check(a) => {
                 let mut config = a.common.config(&a.csv);
                 if let Some(m) = &a.markdown {
@@ -213,8 +339,50 @@ impl Cli {
                     baseline: a.baseline,
                     new_only: a.new_only,
                 });
-                config
+                Action::Run(Box::new(config))
             }
         }
+    }
+}
+
+/// The completion script for `shell`. Built in memory: the generator panics when its
+/// output fails (a closed pipe), and the caller would rather report that.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "smtptls", &mut script);
+    script
+}
+
+/// The man page of the program, or of `command` (`smtptls-analyze(1)`).
+pub fn man_page(command: Option<&str>) -> std::io::Result<Vec<u8>> {
+    // Pages for the commands there are: `help` has none.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    // Built, so that a subcommand knows its full name (`smtptls-analyze`).
+    cmd.build();
+    let cmd = match command {
+        None => cmd,
+        Some(name) => (cmd.find_subcommand(name).cloned())
+            .ok_or_else(|| std::io::Error::other(format!("no command {name}")))?,
+    };
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_by_default_only_for_a_terminal_without_no_color() {
+        assert!(colour_by_default(false, true));
+        assert!(!colour_by_default(true, true));
+        assert!(!colour_by_default(false, false));
+        assert!(!colour_by_default(true, false));
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

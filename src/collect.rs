@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
+use crate::input::detect::SkipKind;
 use crate::outcome::Outcome;
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
@@ -130,11 +131,44 @@ pub struct Problem {
 /// How many of each kind of problem a partial keeps verbatim (all are counted).
 pub const PROBLEM_SAMPLES: usize = 20;
 
+/// Skipped files by kind; they add up to [`Stats::files_skipped`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped([u64; SkipKind::ALL.len()]);
+
+impl Skipped {
+    pub fn add(&mut self, kind: SkipKind) {
+        self.0[kind as usize] += 1;
+    }
+
+    pub fn get(&self, kind: SkipKind) -> u64 {
+        self.0[kind as usize]
+    }
+
+    /// The kinds with their counts, those with none left out, in [`SkipKind::ALL`] order.
+    pub fn counts(&self) -> impl Iterator<Item = (SkipKind, u64)> + '_ {
+        (SkipKind::ALL.into_iter())
+            .map(|k| (k, self.get(k)))
+            .filter(|(_, n)| *n > 0)
+    }
+}
+
+impl std::ops::AddAssign for Skipped {
+    fn add_assign(&mut self, o: Skipped) {
+        for (mine, theirs) in self.0.iter_mut().zip(o.0) {
+            *mine += theirs;
+        }
+    }
+}
+
 /// Run totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub files_read: u64,
     pub files_skipped: u64,
+    /// For the message when no protocol log is found; not in the JSON report, whose
+    /// `totals` stay as they are.
+    #[serde(skip)]
+    pub skipped: Skipped,
     pub files_unreadable: u64,
     pub bytes: u64,
     pub rows: u64,
@@ -150,6 +184,7 @@ impl std::ops::AddAssign<&Stats> for Stats {
     fn add_assign(&mut self, o: &Stats) {
         self.files_read += o.files_read;
         self.files_skipped += o.files_skipped;
+        self.skipped += o.skipped;
         self.files_unreadable += o.files_unreadable;
         self.bytes += o.bytes;
         self.rows += o.rows;
@@ -242,10 +277,12 @@ impl Partial {
         self.servers.iter()
     }
 
-    /// `path: message` about whole files, in file order.
+    /// `path: message` about whole files, in file order, then the paths that could not be
+    /// read in the order given. The sort is stable: a file's messages stay in reading order
+    /// (merges keep the order of the jobs).
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = self.warnings.clone();
-        warnings.sort();
+        warnings.sort_by_key(|(file, _)| *file);
         warnings.into_iter().map(|(_, w)| w).collect()
     }
 
@@ -267,6 +304,11 @@ impl Partial {
             self.domains.len(),
             self.fragments.len()
         )
+    }
+
+    /// A file skipped as another kind of file, counted by its kind.
+    pub fn skipped_kind(&mut self, kind: SkipKind) {
+        self.stats.skipped.add(kind);
     }
 
     /// A data row was read.

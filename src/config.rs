@@ -73,6 +73,9 @@ pub struct Config {
     pub outputs: Vec<(Format, Destination)>,
     /// Show a progress bar on stderr (when it is a terminal and the run is long).
     pub progress: bool,
+    /// Colour the impact classes in the terminal summary. Decided once by the command
+    /// line (`--color`, `NO_COLOR`, whether stdout is a terminal); writers only obey it.
+    pub color: bool,
     /// Malformed rows fail the run (exit 2) instead of being a warning.
     pub strict: bool,
     /// `Some` for `check`.
@@ -92,6 +95,7 @@ impl Config {
             threads: None,
             outputs: Vec::new(),
             progress: false,
+            color: false,
             strict: false,
             check: None,
             stretch_bytes: STRETCH_BYTES,

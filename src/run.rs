@@ -59,7 +59,7 @@ impl Answer {
 /// The whole run: analysis, outputs, and the messages for stderr.
 pub fn run(config: &Config) -> Result<Status, Error> {
     let answer = analyze(config)?;
-    output::write_all(&config.outputs, &answer.document())?;
+    output::write_all(&config.outputs, &answer.document(), config.color)?;
     let report = &answer.report;
     // Read problems go to stderr when the summary (which lists them) is not shown, so a
     // pipeline sees them even when stdout is data.
@@ -104,10 +104,7 @@ pub fn run(config: &Config) -> Result<Status, Error> {
 pub fn analyze(config: &Config) -> Result<Answer, Error> {
     let (partial, discovery) = read_all(config)?;
     if partial.stats().files_read == 0 {
-        let paths: Vec<_> = (config.paths.iter())
-            .map(|p| p.display().to_string())
-            .collect();
-        return Err(Error::NoInput(paths.join(", ")));
+        return Err(no_input(config, &partial));
     }
     let phases = Phases::start();
     // The Parquet aggregate comes from the partial, which the report then consumes.
@@ -134,6 +131,29 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
         verdict,
         aggregate,
     })
+}
+
+/// Why no protocol log was read: the paths themselves when nothing was found to skip (a
+/// PATH that does not exist), else what was skipped by kind and what could not be read.
+fn no_input(config: &Config, partial: &Partial) -> Error {
+    // With no protocol log read, every warning is a path or file that could not be read.
+    let unreadable: Vec<_> = (partial.warnings().iter())
+        .map(|w| escape::terminal(w).into_owned())
+        .collect();
+    if partial.stats().files_skipped == 0 && !unreadable.is_empty() {
+        return Error::Unreadable(unreadable);
+    }
+    let paths: Vec<_> = (config.paths.iter())
+        .map(|p| match p.to_str() {
+            Some(input::STDIN_PATH) => input::STDIN_LABEL.to_string(),
+            _ => escape::terminal(&p.display().to_string()).into_owned(),
+        })
+        .collect();
+    Error::NoInput {
+        paths: paths.join(", "),
+        skipped: partial.stats().skipped,
+        unreadable,
+    }
 }
 
 /// Reads every file under the configured paths into one stitched aggregate.

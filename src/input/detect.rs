@@ -18,6 +18,66 @@ pub enum Detected {
     NotALog,
 }
 
+/// Why a file that is not a protocol log was skipped: what the message names when a
+/// run finds no protocol log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipKind {
+    MessageTracking,
+    Connectivity,
+    /// Any other `#Log-type` (agent logs, routing logs...).
+    OtherLog,
+    Empty,
+    NotALog,
+}
+
+impl SkipKind {
+    pub const ALL: [SkipKind; 5] = [
+        SkipKind::MessageTracking,
+        SkipKind::Connectivity,
+        SkipKind::OtherLog,
+        SkipKind::Empty,
+        SkipKind::NotALog,
+    ];
+
+    /// What `n` files of this kind are called.
+    pub fn noun(self, n: u64) -> &'static str {
+        let (one, many) = match self {
+            SkipKind::MessageTracking => ("message tracking log", "message tracking logs"),
+            SkipKind::Connectivity => ("connectivity log", "connectivity logs"),
+            SkipKind::OtherLog => ("other log", "other logs"),
+            SkipKind::Empty => ("empty file", "empty files"),
+            SkipKind::NotALog => ("file that is not a log", "files that are not logs"),
+        };
+        if n == 1 {
+            one
+        } else {
+            many
+        }
+    }
+}
+
+impl Detected {
+    /// Why the file is skipped; `None` for a protocol log.
+    pub fn skip_kind(&self) -> Option<SkipKind> {
+        match self {
+            Detected::ProtocolLog { .. } => None,
+            Detected::OtherLog(name) => {
+                // As Exchange names them: "Message Tracking Log", "Transport Connectivity Log".
+                let name = name.to_ascii_lowercase();
+                Some(if name.contains("message tracking") {
+                    SkipKind::MessageTracking
+                } else if name.contains("connectivity") {
+                    SkipKind::Connectivity
+                } else {
+                    SkipKind::OtherLog
+                })
+            }
+            Detected::Empty => Some(SkipKind::Empty),
+            Detected::NotALog => Some(SkipKind::NotALog),
+        }
+    }
+}
+
 /// Guesses the log kind of a header-less file from its path, then from its first row.
 fn guess_kind(path_hint: &str, connector: &[u8], context: &[u8]) -> LogKind {
     let upper = path_hint.to_ascii_uppercase();
@@ -163,6 +223,24 @@ mod tests {
         );
         assert_eq!(detect(b"", "empty.LOG"), Detected::Empty);
         assert_eq!(detect(b"\xEF\xBB\xBF\r\n", "empty.LOG"), Detected::Empty);
+    }
+
+    #[test]
+    fn skip_kinds_by_log_type() {
+        let kind = |h: &[u8]| detect(h, "x.LOG").skip_kind();
+        assert_eq!(
+            kind(b"#Log-type: Message Tracking Log\r\n"),
+            Some(SkipKind::MessageTracking)
+        );
+        assert_eq!(
+            kind(b"#Log-type: Transport Connectivity Log\r\n"),
+            Some(SkipKind::Connectivity)
+        );
+        assert_eq!(kind(b"#Log-type: Agent Log\r\n"), Some(SkipKind::OtherLog));
+        assert_eq!(kind(b""), Some(SkipKind::Empty));
+        assert_eq!(kind(b"notes\n"), Some(SkipKind::NotALog));
+        assert_eq!(kind(HEADER.as_bytes()), None);
+        assert_eq!(SkipKind::NotALog.noun(2), "files that are not logs");
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! plain files (large ones split at line ends), `.gz` files and `.zip` members.
 //!
 //! Files are recognised by their content, never by their name: archives by their magic
-//! bytes, protocol logs by their header (see [`detect`]).
+//! bytes, protocol logs by their header (see [`detect`]). The path `-` is standard input:
+//! one log, plain or gzip, read as a stream.
 
 pub mod detect;
 pub mod read;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -23,7 +24,14 @@ pub enum Source {
     ZipMember {
         index: usize,
     },
+    /// Standard input (the path `-`): plain or gzip, told apart as it is read.
+    Stdin,
 }
+
+/// The path that names standard input.
+pub const STDIN_PATH: &str = "-";
+/// What standard input is called in messages and `file:line` problems.
+pub const STDIN_LABEL: &str = "<stdin>";
 
 /// One file to read (a file on disk, or one member of a zip archive).
 #[derive(Debug, Clone)]
@@ -74,8 +82,8 @@ pub fn file_id_of(path: &Path) -> Option<FileId> {
     file_id(path, &std::fs::metadata(path).ok()?)
 }
 
-const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+pub(crate) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+pub(crate) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// Runs of digits and runs of other characters, in order.
 fn runs(s: &str) -> impl Iterator<Item = &str> {
@@ -130,28 +138,39 @@ fn parent_label(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Reads until `buf` is full or the input ends; how many bytes it holds.
+pub(crate) fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 fn magic(path: &Path) -> std::io::Result<[u8; 4]> {
     let mut buf = [0u8; 4];
-    let mut f = File::open(path)?;
-    let mut got = 0;
-    while got < 4 {
-        let n = f.read(&mut buf[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
+    read_full(&mut File::open(path)?, &mut buf)?;
     Ok(buf)
 }
 
 impl Discovery {
-    /// Walks `paths` (files and directories, recursively, following links once).
+    /// Walks `paths` (files and directories, recursively, following links once; `-` is
+    /// standard input).
     pub fn walk(paths: &[PathBuf]) -> Discovery {
         let mut d = Discovery::default();
         let mut seen_dirs = HashSet::new();
         let mut found = Vec::new();
         for p in paths {
-            d.visit(p, &mut seen_dirs, true, &mut found);
+            if p.as_os_str() == STDIN_PATH {
+                d.add_stdin();
+            } else {
+                d.visit(p, &mut seen_dirs, true, &mut found);
+            }
         }
         // Opening every file to tell plain, gzip and zip apart is most of the walk's work:
         // done in parallel (in order, so errors keep the tree's order).
@@ -166,7 +185,7 @@ impl Discovery {
                 a.errors.extend(b.errors);
                 a
             });
-        d.files = classified.files;
+        d.files.extend(classified.files);
         d.errors.extend(classified.errors);
         d.files.sort_by(|a, b| {
             natural_cmp(&a.folder, &b.folder).then_with(|| natural_cmp(&a.label, &b.label))
@@ -174,12 +193,34 @@ impl Discovery {
         d
     }
 
+    /// `-`: standard input, read once however often it is named. A terminal is refused:
+    /// the run would wait for a log typed by hand.
+    fn add_stdin(&mut self) {
+        if self.files.iter().any(|f| f.source == Source::Stdin) {
+            return;
+        }
+        if std::io::stdin().is_terminal() {
+            self.errors.push(format!(
+                "{STDIN_LABEL}: is a terminal; pipe a log in \
+                 (zcat RECV2026112514-1.LOG.gz | smtptls analyze -)"
+            ));
+            return;
+        }
+        self.files.push(LogFile {
+            path: PathBuf::from(STDIN_PATH),
+            label: STDIN_LABEL.to_string(),
+            folder: STDIN_LABEL.to_string(),
+            source: Source::Stdin,
+            size: 0,
+        });
+    }
+
     /// Walks `path`: directories are read here, files are noted in `found` with their
     /// size (and their identity, so outputs never overwrite them).
     fn visit(
         &mut self,
         path: &Path,
-        seen_dirs: &mut HashSet<(u64, u64)>,
+        seen_dirs: &mut HashSet<FileId>,
         top: bool,
         found: &mut Vec<(PathBuf, u64)>,
     ) {
@@ -191,20 +232,18 @@ impl Discovery {
             }
         };
         if meta.is_dir() {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                // A directory met twice (a symlink loop, or a link to a folder already
-                // read) is read once.
-                if !seen_dirs.insert((meta.dev(), meta.ino())) {
-                    if !top {
-                        self.errors.push(format!(
-                            "{}: directory already read (symlink loop?), skipped",
-                            path.display()
-                        ));
-                    }
-                    return;
+            // A directory met twice (a symlink loop, a junction on Windows, or a link to
+            // a folder already read) is read once. Its identity is the one outputs are
+            // checked against: device and inode on Unix, the canonical path elsewhere.
+            let first_visit = file_id(path, &meta).is_none_or(|id| seen_dirs.insert(id));
+            if !first_visit {
+                if !top {
+                    self.errors.push(format!(
+                        "{}: directory already read (symlink loop?), skipped",
+                        path.display()
+                    ));
                 }
+                return;
             }
             let entries = match std::fs::read_dir(path) {
                 Ok(e) => e,

@@ -1,5 +1,6 @@
 //! Reading: plain files in bounded blocks (large ones in stretches that end at line ends,
-//! so one big file still keeps every core busy), archives as bounded streams.
+//! so one big file still keeps every core busy), archives and standard input as bounded
+//! streams.
 //!
 //! Plain files are read with `read` into a small per-thread buffer, not memory-mapped:
 //! mapping and unmapping a file interrupts every other core to flush its address
@@ -13,7 +14,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use crate::collect::{FileFate, Partial};
 use crate::input::detect::{detect, Detected};
-use crate::input::{LogFile, Source};
+use crate::input::{read_full, LogFile, Source, GZIP_MAGIC, ZIP_MAGIC};
 use crate::parse::header::strip_bom;
 use crate::scan::{Origin, Scanner};
 
@@ -91,6 +92,9 @@ fn note_detected(file: &LogFile, file_id: u32, detected: &Detected, out: &mut Pa
         }
         Detected::OtherLog(_) | Detected::Empty | Detected::NotALog => {
             out.file_fate(file_id, FileFate::Skipped);
+            if let Some(kind) = detected.skip_kind() {
+                out.skipped_kind(kind);
+            }
             false
         }
     }
@@ -343,27 +347,47 @@ fn stream(
     out: &mut Partial,
     progress: &dyn Fn(u64),
 ) -> std::io::Result<()> {
-    let opened = File::open(&f.path);
-    let result = match (opened, &f.source) {
-        (Err(e), _) => Err(e),
-        (Ok(h), Source::Gzip) => {
-            let mut gz = flate2::read::MultiGzDecoder::new(BufReader::new(h));
-            stream_from(&mut gz, f, file, folder, out)
-        }
-        (Ok(h), Source::ZipMember { index }) => {
+    let result = match &f.source {
+        Source::Stdin => stream_stdin(f, file, folder, out),
+        source => File::open(&f.path).and_then(|mut h| match source {
+            Source::Gzip => {
+                let mut gz = flate2::read::MultiGzDecoder::new(BufReader::new(h));
+                stream_from(&mut gz, f, file, folder, out)
+            }
             // The member reader borrows the archive: both live on this stack frame.
-            match zip::ZipArchive::new(h) {
+            Source::ZipMember { index } => match zip::ZipArchive::new(h) {
                 Ok(mut archive) => match archive.by_index(*index) {
                     Ok(mut member) => stream_from(&mut member, f, file, folder, out),
                     Err(e) => Err(std::io::Error::other(e)),
                 },
                 Err(e) => Err(std::io::Error::other(e)),
-            }
-        }
-        (Ok(mut h), Source::Plain) => stream_from(&mut h, f, file, folder, out),
+            },
+            Source::Plain | Source::Stdin => stream_from(&mut h, f, file, folder, out),
+        }),
     };
     progress(f.size);
     result
+}
+
+/// Standard input: its first bytes say plain or gzip (there is no file to look at
+/// first), and are read again as the start of the stream. Never held whole in memory.
+fn stream_stdin(f: &LogFile, file: u32, folder: u32, out: &mut Partial) -> std::io::Result<()> {
+    let mut input = std::io::stdin().lock();
+    let mut magic = [0u8; 4];
+    // A failure here is counted as unreadable by the caller, as any stream's.
+    let n = read_full(&mut input, &mut magic)?;
+    let mut whole = (&magic[..n]).chain(input);
+    if magic[..n].starts_with(GZIP_MAGIC) {
+        let mut gz = flate2::read::MultiGzDecoder::new(BufReader::new(whole));
+        stream_from(&mut gz, f, file, folder, out)
+    } else if magic[..n].starts_with(ZIP_MAGIC) {
+        // A zip archive's directory is at its end: it needs a file to seek in.
+        Err(std::io::Error::other(
+            "a zip archive cannot be read from standard input: give its path instead",
+        ))
+    } else {
+        stream_from(&mut whole, f, file, folder, out)
+    }
 }
 
 /// Reads a stream in bounded blocks: recognise the header, then scan.

@@ -11,6 +11,7 @@ pub mod json;
 pub mod markdown;
 pub mod palette;
 pub mod parquet;
+pub mod style;
 pub mod terminal;
 
 use std::fs::File;
@@ -37,10 +38,13 @@ pub trait Writer {
     fn write(&self, doc: &Document, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The writer of a format.
-pub fn writer(format: Format) -> Box<dyn Writer> {
+/// The writer of a format; `color` colours the terminal summary.
+pub fn writer(format: Format, color: bool) -> Box<dyn Writer> {
     match format {
-        Format::Terminal => Box::new(terminal::TerminalWriter::default()),
+        Format::Terminal => Box::new(terminal::TerminalWriter {
+            paint: style::Paint { color },
+            ..Default::default()
+        }),
         Format::Csv => Box::new(csv::CsvWriter),
         Format::Json => Box::new(json::JsonWriter),
         Format::Markdown => Box::new(markdown::MarkdownWriter),
@@ -50,10 +54,14 @@ pub fn writer(format: Format) -> Box<dyn Writer> {
     }
 }
 
-/// Writes `doc` in each format to its destination.
-pub fn write_all(outputs: &[(Format, Destination)], doc: &Document) -> Result<(), Error> {
+/// Writes `doc` in each format to its destination (`color`: see [`writer`]).
+pub fn write_all(
+    outputs: &[(Format, Destination)],
+    doc: &Document,
+    color: bool,
+) -> Result<(), Error> {
     for (format, dest) in outputs {
-        let writer = writer(*format);
+        let writer = writer(*format, color);
         let result = match dest {
             Destination::Stdout => {
                 let stdout = io::stdout();

@@ -1,5 +1,6 @@
 //! The one place colours come from: each impact class, outcome and direction has one
-//! colour, used alike by every chart and table of the HTML page.
+//! colour, used alike by every chart and table of the HTML page, and each class the
+//! nearest of the terminal's sixteen colours (the terminal keeps its own theme's shades).
 
 use crate::outcome::Outcome;
 use crate::partner::Direction;
@@ -23,6 +24,20 @@ impl Rgb {
         } else {
             Rgb(255, 255, 255)
         }
+    }
+}
+
+/// The terminal's colour of a class, the nearest hue to [`impact`]'s (`None`: the
+/// terminal's own text colour).
+pub fn impact_ansi(i: Impact) -> Option<anstyle::AnsiColor> {
+    use anstyle::AnsiColor as A;
+    match i {
+        Impact::MailStops | Impact::FallsBackToCleartext => Some(A::Red),
+        Impact::PartiallyAffected => Some(A::Yellow),
+        Impact::TlsFailing => Some(A::Magenta),
+        Impact::Unknown | Impact::NoEvidence => Some(A::BrightBlack),
+        Impact::CleartextOnly => Some(A::Blue),
+        Impact::Unaffected => Some(A::Green),
     }
 }
 

@@ -1,9 +1,13 @@
 //! The summary a person reads in the terminal: totals, partners at risk first, then the
 //! rest by class, then the organisation's own servers, then what was wrong with the input.
+//! Impact classes are coloured when the run says so (see [`super::style`]).
 
 use std::io::{self, Write};
 
+use anstyle::Style;
+
 use super::escape::terminal as safe;
+use super::style::{self, Paint};
 use super::{Document, Writer};
 use crate::collect::Stats;
 use crate::partner::Direction;
@@ -12,12 +16,23 @@ use crate::report::{Impact, PartnerRow, Report};
 pub struct TerminalWriter {
     /// How many partners of each class that is not at risk to list.
     pub others_shown: usize,
+    pub paint: Paint,
 }
 
 impl Default for TerminalWriter {
     fn default() -> Self {
-        TerminalWriter { others_shown: 10 }
+        TerminalWriter {
+            others_shown: 10,
+            paint: Paint::default(),
+        }
     }
+}
+
+/// A table cell: its text (already escaped) and its style.
+type Cell = (String, Style);
+
+fn plain(text: String) -> Cell {
+    (text, Style::new())
 }
 
 fn thousands(n: u64) -> String {
@@ -32,49 +47,57 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+/// Columns as wide as their widest cell, measured on the text before it is painted.
+fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<Cell>], paint: Paint) -> io::Result<()> {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
-        for (i, c) in r.iter().enumerate() {
+        for (i, (c, _)) in r.iter().enumerate() {
             width[i] = width[i].max(c.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let line = |cells: Vec<(&str, Style)>| {
         let mut s = String::from(" ");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = width[i].saturating_sub(c.chars().count());
+        for (i, (c, style)) in cells.iter().enumerate() {
+            let last = i + 1 == cells.len();
             // Numbers right-aligned, text left-aligned.
             if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',') {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(c);
+                s.push_str(&" ".repeat(width[i] - c.chars().count()));
+                s.push_str(&paint.paint(c, *style));
+            } else if last {
+                s.push_str(&paint.paint(c, *style));
             } else {
-                s.push_str(c);
-                if i + 1 < cells.len() {
-                    s.push_str(&" ".repeat(pad));
-                }
+                s.push_str(&paint.padded(c, width[i], *style));
             }
-            if i + 1 < cells.len() {
+            if !last {
                 s.push_str("  ");
             }
         }
         s.trim_end().to_string()
     };
-    writeln!(out, "{}", line(header.to_vec()))?;
+    writeln!(
+        out,
+        "{}",
+        line(header.iter().map(|h| (*h, Style::new())).collect())
+    )?;
     for r in rows {
-        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+        writeln!(
+            out,
+            "{}",
+            line(r.iter().map(|(c, s)| (c.as_str(), *s)).collect())
+        )?;
     }
     Ok(())
 }
 
-fn partner_cells(p: &PartnerRow) -> Vec<String> {
+fn partner_cells(p: &PartnerRow) -> Vec<Cell> {
     vec![
-        p.impact.to_string(),
-        p.direction.to_string(),
-        safe(&p.partner).into_owned(),
-        thousands(p.sessions),
-        thousands(p.hosts),
-        p.outcomes.summary(),
-        safe(&p.example_host).into_owned(),
+        (p.impact.to_string(), style::impact(p.impact)),
+        plain(p.direction.to_string()),
+        plain(safe(&p.partner).into_owned()),
+        plain(thousands(p.sessions)),
+        plain(thousands(p.hosts)),
+        plain(p.outcomes.summary()),
+        plain(safe(&p.example_host).into_owned()),
     ]
 }
 
@@ -93,11 +116,11 @@ impl Writer for TerminalWriter {
         let r = doc.report;
         question(r, out)?;
         totals(&r.stats, out)?;
-        at_risk(r, out)?;
+        at_risk(r, self.paint, out)?;
         self.clients(r, out)?;
-        by_impact(r, out)?;
+        by_impact(r, self.paint, out)?;
         self.other_lists(r, out)?;
-        servers(r, out)?;
+        servers(r, self.paint, out)?;
         problems(r, out)
     }
 }
@@ -146,7 +169,7 @@ fn totals(s: &Stats, out: &mut dyn Write) -> io::Result<()> {
 
 /// The partners whose mail the change would hurt, with the hosts that would be refused
 /// (devices and applications have their own section).
-fn at_risk(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn at_risk(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     let at_risk: Vec<_> = (r.at_risk())
         .filter(|p| p.direction != Direction::Client)
         .collect();
@@ -165,7 +188,7 @@ fn at_risk(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         thousands(at_risk.iter().map(|p| p.sessions).sum())
     )?;
     let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
-    table(out, &PARTNER_HEADER, &rows)?;
+    table(out, &PARTNER_HEADER, &rows, paint)?;
     for p in at_risk.iter().filter(|p| !p.affected_hosts.is_empty()) {
         writeln!(
             out,
@@ -180,7 +203,7 @@ fn at_risk(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Partners and sessions per class.
-fn by_impact(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn by_impact(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "PARTNERS BY IMPACT")?;
     for imp in Impact::ALL {
@@ -190,8 +213,8 @@ fn by_impact(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(
             out,
-            "  {:<24} {:>6} partners  {:>10} sessions",
-            imp.as_str(),
+            "  {} {:>6} partners  {:>10} sessions",
+            paint.padded(imp.as_str(), 24, style::impact(imp)),
             thousands(of.len() as u64),
             thousands(of.iter().map(|p| p.sessions).sum())
         )?;
@@ -224,7 +247,7 @@ impl TerminalWriter {
             }
         )?;
         let rows: Vec<_> = clients[..shown].iter().map(|p| partner_cells(p)).collect();
-        table(out, &PARTNER_HEADER, &rows)
+        table(out, &PARTNER_HEADER, &rows, self.paint)
     }
 
     /// The busiest partners already failing TLS, and those whose version was not logged.
@@ -242,18 +265,19 @@ impl TerminalWriter {
                 String::new()
             };
             let title = imp.as_str().to_uppercase().replace('_', " ");
+            let title = self.paint.paint(&title, style::impact(imp));
             writeln!(out, "{title}{shown}")?;
             let rows: Vec<_> = (of.iter().take(self.others_shown))
                 .map(|p| partner_cells(p))
                 .collect();
-            table(out, &PARTNER_HEADER, &rows)?;
+            table(out, &PARTNER_HEADER, &rows, self.paint)?;
         }
         Ok(())
     }
 }
 
 /// The versions each of our servers negotiated, and the hops between them.
-fn servers(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn servers(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     if r.servers.is_empty() {
         return Ok(());
     }
@@ -262,14 +286,19 @@ fn servers(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<_> = (r.servers.iter())
         .map(|s| {
             vec![
-                safe(&s.server).into_owned(),
-                s.log.as_str().to_string(),
-                thousands(s.sessions),
-                s.outcomes.summary(),
+                plain(safe(&s.server).into_owned()),
+                plain(s.log.as_str().to_string()),
+                plain(thousands(s.sessions)),
+                plain(s.outcomes.summary()),
             ]
         })
         .collect();
-    table(out, &["server", "log", "sessions", "TLS seen"], &rows)?;
+    table(
+        out,
+        &["server", "log", "sessions", "TLS seen"],
+        &rows,
+        paint,
+    )?;
     let internal: Vec<_> = (r.partners.iter())
         .filter(|p| p.direction == Direction::Internal)
         .collect();
@@ -277,7 +306,7 @@ fn servers(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "INTERNAL HOPS (between your own servers)")?;
         let rows: Vec<_> = internal.iter().map(|p| partner_cells(p)).collect();
-        table(out, &PARTNER_HEADER, &rows)?;
+        table(out, &PARTNER_HEADER, &rows, paint)?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::frame::{sessions_when, u64s};
+use super::columns::{sessions_when, u64s};
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::partner::Direction;
 

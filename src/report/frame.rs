@@ -5,6 +5,7 @@
 
 use polars::prelude::*;
 
+use super::columns::{sessions_when, u64s};
 use crate::collect::{Counts, NamedCell};
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::time::Millis;
@@ -167,11 +168,6 @@ pub struct PartnerTotals {
     pub outcomes: OutcomeCounts,
 }
 
-/// The sessions of a cell when `pred` holds for it, else 0 (null counts as false).
-pub(super) fn sessions_when(pred: Expr) -> Expr {
-    when(pred).then(col("sessions")).otherwise(lit(0u64))
-}
-
 /// A class as a literal of the table: its code.
 fn class(impact: Impact) -> Expr {
     lit(u32::from(impact.code()))
@@ -256,15 +252,6 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
                 .with_order_descending_multi([false, true, false])
                 .with_maintain_order(true),
         )
-        .collect()
-}
-
-/// A column as unsigned integers; a null is an error (every aggregate is defined).
-pub(super) fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
-    let s = df.column(name)?.cast(&DataType::UInt64)?;
-    let ca = s.u64()?;
-    (0..ca.len())
-        .map(|i| (ca.get(i)).ok_or_else(|| polars_err!(ComputeError: "{name}: no value")))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 //! the trend per day ([`days`]).
 
 pub mod build;
+mod columns;
 pub mod days;
 pub mod frame;
 pub mod model;

@@ -328,21 +328,10 @@ fn generated_corpus_matches_its_ground_truth() {
     }
 }
 
-/// Runs `smtptls ARGS` under a pseudo-terminal (util-linux `script`); returns what the
-/// terminal showed.
+/// `smtptls ARGS` on a terminal, the progress bar shown after `delay_ms`.
 fn on_a_terminal(args: &str, delay_ms: u32) -> String {
-    let bin = assert_cmd::cargo::cargo_bin("smtptls");
-    let out = std::process::Command::new("script")
-        .env("SMTPTLS_PROGRESS_DELAY_MS", delay_ms.to_string())
-        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
-        .output()
-        .expect("util-linux script");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let delay = delay_ms.to_string();
+    crate::logs::on_a_terminal(args, &[("SMTPTLS_PROGRESS_DELAY_MS", &delay)])
 }
 
 #[test]

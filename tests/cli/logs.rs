@@ -152,3 +152,22 @@ pub fn analyze_csv(path: &Path, extra: &[&str]) -> Vec<Vec<String>> {
     );
     csv_rows(&out.stdout)
 }
+
+/// Runs `smtptls ARGS` under a pseudo-terminal (util-linux `script`) with `env` set (and
+/// `NO_COLOR` only if `env` sets it); returns what the terminal showed.
+pub fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("smtptls");
+    let out = std::process::Command::new("script")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -8,3 +8,4 @@ mod html;
 mod logs;
 mod properties;
 mod snapshots;
+mod usage;
