@@ -88,7 +88,7 @@ fn corpus() -> Vec<u8> {
 fn origin() -> Origin {
     Origin {
         file: 0,
-        chunk: 0,
+        stretch: 0,
         folder: 0,
         offset: 0,
         kind: LogKind::Receive,

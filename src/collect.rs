@@ -112,7 +112,7 @@ pub struct FragmentKey {
 #[derive(Debug, Clone)]
 pub struct Fragment {
     /// How many stretches it was read from.
-    pub pieces: u32,
+    pub stretches: u32,
     pub facts: SessionFacts,
 }
 
@@ -120,15 +120,16 @@ pub struct Fragment {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
     pub file: u32,
-    pub chunk: u32,
-    /// 1-based line within the chunk (made absolute by [`Partial::problems_located`]).
+    pub stretch: u32,
+    /// 1-based line within the stretch (made absolute by [`Partial::problems_located`]).
     pub line: u64,
     /// Byte offset of the line within the file.
     pub byte: u64,
     pub what: String,
 }
 
-/// How many of each kind of problem a partial keeps verbatim (all are counted).
+/// How many malformed rows each stretch keeps verbatim, and the report shows (all are
+/// counted): the first of each stretch, so the samples do not depend on threads.
 pub const PROBLEM_SAMPLES: usize = 20;
 
 /// Skipped files by kind; they add up to [`Stats::files_skipped`].
@@ -174,7 +175,7 @@ pub struct Stats {
     pub rows: u64,
     pub malformed_rows: u64,
     pub sessions: u64,
-    /// Sessions whose rows came from more than one file or chunk.
+    /// Sessions whose rows came from more than one file or stretch.
     pub stitched_sessions: u64,
     /// Sessions missing their first (sequence 0) or last (disconnect) row.
     pub partial_sessions: u64,
@@ -235,8 +236,8 @@ pub struct Partial {
     /// Paths that could not be read at all (no file index: discovery could not list them).
     unreadable_paths: u64,
     stats: Stats,
-    /// Lines per (file, chunk), to turn chunk-relative line numbers into file lines.
-    chunk_lines: Vec<(u32, u32, u64)>,
+    /// Lines per (file, stretch), to turn stretch-relative line numbers into file lines.
+    stretch_lines: Vec<(u32, u32, u64)>,
     problems: Vec<Problem>,
     /// Messages about whole files (`path: message`), in file order.
     warnings: Vec<(u32, String)>,
@@ -328,8 +329,8 @@ impl Partial {
     }
 
     /// A stretch of a file ended after `lines` lines.
-    pub fn end_stretch(&mut self, file: u32, chunk: u32, lines: u64) {
-        self.chunk_lines.push((file, chunk, lines));
+    pub fn end_stretch(&mut self, file: u32, stretch: u32, lines: u64) {
+        self.stretch_lines.push((file, stretch, lines));
     }
 
     /// What became of a file (or of one part of it): the one rule of file accounting.
@@ -503,7 +504,7 @@ impl Partial {
         }
         self.unreadable_paths += o.unreadable_paths;
         self.stats += &o.stats;
-        self.chunk_lines.extend(o.chunk_lines);
+        self.stretch_lines.extend(o.stretch_lines);
         self.problems.extend(o.problems);
         self.warnings.extend(o.warnings);
     }
@@ -522,7 +523,7 @@ impl Partial {
             std::collections::hash_map::Entry::Occupied(mut o) => {
                 let mine = o.get_mut();
                 mine.facts.merge(f.facts);
-                mine.pieces += f.pieces;
+                mine.stretches += f.stretches;
                 if mine.facts.is_complete() {
                     let done = o.remove();
                     self.stats.stitched_sessions += 1;
@@ -542,7 +543,7 @@ impl Partial {
         let mut rest: Vec<_> = std::mem::take(&mut self.fragments).into_iter().collect();
         rest.sort_by_key(|(k, _)| *k);
         for (key, f) in rest {
-            if f.pieces > 1 {
+            if f.stretches > 1 {
                 self.stats.stitched_sessions += 1;
             }
             if !f.facts.is_complete() {
@@ -554,24 +555,24 @@ impl Partial {
 
     /// Problems with file-absolute line numbers, in file order.
     pub fn problems_located(&self) -> Vec<Problem> {
-        let mut lines = self.chunk_lines.clone();
+        let mut lines = self.stretch_lines.clone();
         lines.sort();
         let mut offset: FxHashMap<(u32, u32), u64> = FxHashMap::default();
         let mut running: Option<(u32, u64)> = None;
-        for (file, chunk, n) in lines {
+        for (file, stretch, n) in lines {
             let before = match running {
                 Some((f, total)) if f == file => total,
                 _ => 0,
             };
-            offset.insert((file, chunk), before);
+            offset.insert((file, stretch), before);
             running = Some((file, before + n));
         }
         let mut out: Vec<Problem> = self
             .problems
             .iter()
             .map(|p| Problem {
-                line: p.line + offset.get(&(p.file, p.chunk)).copied().unwrap_or(0),
-                chunk: 0,
+                line: p.line + offset.get(&(p.file, p.stretch)).copied().unwrap_or(0),
+                stretch: 0,
                 ..p.clone()
             })
             .collect();

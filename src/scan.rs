@@ -21,7 +21,7 @@ use crate::session::{Seen, SessionFacts};
 #[derive(Debug, Clone, Copy)]
 pub struct Origin {
     pub file: u32,
-    pub chunk: u32,
+    pub stretch: u32,
     pub folder: u32,
     /// Byte offset of the stretch in its file.
     pub offset: u64,
@@ -50,9 +50,9 @@ pub struct Scanner {
     sampled: usize,
 }
 
-/// A connector id, its shared name, its server part, and whether it is one of Exchange's
-/// implicit internal connectors.
-type ConnectorNames = (Box<[u8]>, Arc<str>, Option<Arc<str>>, bool);
+/// A connector id, its server part, and whether it is one of Exchange's implicit internal
+/// connectors.
+type ConnectorNames = (Box<[u8]>, Option<Arc<str>>, bool);
 
 /// One connection: its session-id and a hash of its remote endpoint. Sanitised excerpts
 /// reuse one session-id for different connections; the endpoint tells them apart.
@@ -152,7 +152,7 @@ impl Scanner {
         self.sampled += usize::from(keep);
         out.malformed(keep.then_some(Problem {
             file: self.origin.file,
-            chunk: self.origin.chunk,
+            stretch: self.origin.stretch,
             line: self.line,
             byte: self.byte,
             what,
@@ -295,7 +295,7 @@ impl Scanner {
 
     /// Ends the stretch: open sessions become fragments.
     pub fn finish(self, out: &mut Partial) {
-        out.end_stretch(self.origin.file, self.origin.chunk, self.line);
+        out.end_stretch(self.origin.file, self.origin.stretch, self.line);
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
         for ((session, remote), facts) in open {
@@ -306,7 +306,10 @@ impl Scanner {
                     session,
                     remote,
                 },
-                Fragment { pieces: 1, facts },
+                Fragment {
+                    stretches: 1,
+                    facts,
+                },
             );
         }
     }
@@ -369,7 +372,7 @@ fn note_identity(
             facts.local = Some(Seen { seq, value: a });
         }
     }
-    if facts.connector.is_none() && !row.connector.is_empty() {
+    if !facts.connector_seen && !row.connector.is_empty() {
         note_connector(facts, row.connector, seq, kind, names);
     }
 }
@@ -394,7 +397,8 @@ const IMPLICIT_CONNECTORS: [&str; 12] = [
 /// Is this connector (its name, after any `SERVER\`) one of Exchange's implicit ones?
 fn is_implicit_connector(name: &str) -> bool {
     let name = name.rsplit('\\').next().unwrap_or(name);
-    IMPLICIT_CONNECTORS.iter().any(|c| name.starts_with(c))
+/// A connector seen: whether it is implicit (send logs) and, in a receive log, the `SERVER` of
+/// `SERVER\Connector`.
 }
 
 /// The connector's name and, in a receive log, the `SERVER` of `SERVER\Connector`.
@@ -405,24 +409,20 @@ fn note_connector(
     kind: LogKind,
     names: &mut Option<ConnectorNames>,
 ) {
-    // A file has few connectors: share one string per connector and server.
+    // A file has few connectors: look each one up once, and share its server name.
     let names = match &*names {
         Some(n) if *n.0 == *connector => n,
         _ => {
             let server = memchr::memchr(b'\\', connector)
                 .map(|bs| Arc::from(String::from_utf8_lossy(&connector[..bs])));
-            let name: Arc<str> = Arc::from(String::from_utf8_lossy(connector));
-            let implicit = is_implicit_connector(&name);
-            names.insert((connector.into(), name, server, implicit))
+            let implicit = is_implicit_connector(&String::from_utf8_lossy(connector));
+            names.insert((connector.into(), server, implicit))
         }
     };
-    facts.implicit_connector |= names.3 && kind == LogKind::Send;
-    facts.connector = Some(Seen {
-        seq,
-        value: names.1.clone(),
-    });
+    facts.implicit_connector |= names.2 && kind == LogKind::Send;
+    facts.connector_seen = true;
     if kind == LogKind::Receive {
-        if let Some(server) = &names.2 {
+        if let Some(server) = &names.1 {
             facts.server = Some(Seen {
                 seq,
                 value: server.clone(),
@@ -590,7 +590,7 @@ mod tests {
         let mut out = Partial::default();
         let origin = Origin {
             file: 0,
-            chunk: 0,
+            stretch: 0,
             folder: 0,
             offset: 0,
             kind: LogKind::Receive,
@@ -627,10 +627,10 @@ mod tests {
                 .map_or(0, |(i, _)| i + 1)
         });
         let mut out = Partial::default();
-        for (chunk, part) in [&text[..at], &text[at..]].into_iter().enumerate() {
+        for (stretch, part) in [&text[..at], &text[at..]].into_iter().enumerate() {
             let origin = Origin {
                 file: 0,
-                chunk: chunk as u32,
+                stretch: stretch as u32,
                 folder: 0,
                 offset: 0,
                 kind,

@@ -46,7 +46,8 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 pub struct SessionFacts {
     /// The `SERVER` of a receive connector id `SERVER\Connector`.
     pub server: Option<Seen<Arc<str>>>,
-    pub connector: Option<Seen<Arc<str>>>,
+    /// A connector id was read (the first one names the server).
+    pub connector_seen: bool,
     pub local: Option<Seen<Address>>,
     pub remote: Option<Seen<Address>>,
     pub first: Option<Millis>,
@@ -112,7 +113,7 @@ impl SessionFacts {
     /// Folds another fragment of the same session into this one.
     pub fn merge(&mut self, o: SessionFacts) {
         keep_earliest(&mut self.server, o.server);
-        keep_earliest(&mut self.connector, o.connector);
+        self.connector_seen |= o.connector_seen;
         keep_earliest(&mut self.local, o.local);
         keep_earliest(&mut self.remote, o.remote);
         self.first = min_opt(self.first, o.first);

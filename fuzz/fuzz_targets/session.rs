@@ -9,10 +9,10 @@ use smtptls::input::detect::{detect, Detected};
 use smtptls::parse::header::{Columns, LogKind};
 use smtptls::scan::{scan_bytes, Origin};
 
-fn origin(kind: LogKind, columns: Columns, chunk: u32, offset: u64) -> Origin {
+fn origin(kind: LogKind, columns: Columns, stretch: u32, offset: u64) -> Origin {
     Origin {
         file: 0,
-        chunk,
+        stretch,
         folder: 0,
         offset,
         kind,
@@ -27,10 +27,10 @@ fn read(kind: LogKind, columns: Columns, data: &[u8], cut: Option<usize>) -> Par
         None => vec![data],
     };
     let mut offset = 0;
-    for (chunk, piece) in pieces.into_iter().enumerate() {
+    for (stretch, piece) in pieces.into_iter().enumerate() {
         // `scan_bytes` asserts (in debug builds, as fuzzing builds are) that every byte
         // of the piece was consumed.
-        scan_bytes(origin(kind, columns, chunk as u32, offset), piece, &mut out);
+        scan_bytes(origin(kind, columns, stretch as u32, offset), piece, &mut out);
         offset += piece.len() as u64;
     }
     out.stitch();

@@ -31,7 +31,7 @@ pub enum Job {
     Stretch {
         file: u32,
         folder: u32,
-        chunk: u32,
+        stretch: u32,
         start: u64,
         end: u64,
         detected: Detected,
@@ -101,9 +101,15 @@ fn note_detected(file: &LogFile, file_id: u32, detected: &Detected, out: &mut Pa
 }
 
 /// Plans one file: a plain file recognised as a protocol log is split into stretches of
-/// about `stretch` bytes; a compressed source becomes one stream job. The header read
+/// about `stretch_bytes` bytes; a compressed source becomes one stream job. The header read
 /// happens here, so a skipped file is counted once, in `out`.
-pub fn plan_file(f: &LogFile, file: u32, folder: u32, stretch: u64, out: &mut Partial) -> Vec<Job> {
+pub fn plan_file(
+    f: &LogFile,
+    file: u32,
+    folder: u32,
+    stretch_bytes: u64,
+    out: &mut Partial,
+) -> Vec<Job> {
     if f.source != Source::Plain {
         return vec![Job::Stream { file, folder }];
     }
@@ -119,14 +125,14 @@ pub fn plan_file(f: &LogFile, file: u32, folder: u32, stretch: u64, out: &mut Pa
         return Vec::new();
     }
     let size = f.size.max(head.len() as u64);
-    let count = size.div_ceil(stretch.max(1)).max(1);
+    let count = size.div_ceil(stretch_bytes.max(1)).max(1);
     (0..count)
-        .map(|chunk| Job::Stretch {
+        .map(|stretch| Job::Stretch {
             file,
             folder,
-            chunk: chunk as u32,
-            start: chunk * stretch,
-            end: ((chunk + 1) * stretch).min(size),
+            stretch: stretch as u32,
+            start: stretch * stretch_bytes,
+            end: ((stretch + 1) * stretch_bytes).min(size),
             detected: detected.clone(),
         })
         .collect()
@@ -138,14 +144,14 @@ pub fn run(job: &Job, files: &[LogFile], out: &mut Partial, progress: &dyn Fn(u6
         Job::Stretch {
             file,
             folder,
-            chunk,
+            stretch,
             start,
             end,
             detected,
         } => {
             let f = &files[*file as usize];
-            let place = (*file, *folder, *chunk);
-            if let Err(e) = stretch(f, place, (*start, *end), detected, WINDOW, out) {
+            let place = (*file, *folder, *stretch);
+            if let Err(e) = read_stretch(f, place, (*start, *end), detected, WINDOW, out) {
                 unreadable(f, *file, &e, out);
             }
             progress(end - start);
@@ -168,9 +174,9 @@ fn unreadable(f: &LogFile, file: u32, e: &std::io::Error, out: &mut Partial) {
 }
 
 /// Reads the lines starting in `[start, end)` of a plain file, `window` bytes at a time.
-fn stretch(
+fn read_stretch(
     f: &LogFile,
-    (file, folder, chunk): (u32, u32, u32),
+    (file, folder, stretch): (u32, u32, u32),
     (start, end): (u64, u64),
     detected: &Detected,
     window: usize,
@@ -185,12 +191,12 @@ fn stretch(
         return Ok(());
     }
     let (begin, finish) = owned_lines(&mut handle, (start, end), len)?;
-    if chunk == 0 || begin < finish {
+    if stretch == 0 || begin < finish {
         out.add_bytes(finish.max(begin) - begin);
     }
     let mut scanner = Scanner::new(Origin {
         file,
-        chunk,
+        stretch,
         folder,
         offset: begin,
         kind: *kind,
@@ -305,13 +311,13 @@ fn read_at(handle: &mut File, pos: u64, buf: &mut [u8]) -> std::io::Result<usize
 /// Where the line holding byte `pos` ends: just after the first `\n` at or after `pos`,
 /// or `len`.
 fn line_end_after(handle: &mut File, mut pos: u64, len: u64) -> std::io::Result<u64> {
-    let mut chunk = [0u8; 4096];
+    let mut block = [0u8; 4096];
     while pos < len {
-        let n = read_at(handle, pos, &mut chunk)?;
+        let n = read_at(handle, pos, &mut block)?;
         if n == 0 {
             break;
         }
-        if let Some(i) = memchr::memchr(b'\n', &chunk[..n]) {
+        if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
             return Ok(pos + i as u64 + 1);
         }
         pos += n as u64;
@@ -411,7 +417,7 @@ fn stream_from(
     buf.drain(..bom);
     let mut scanner = Scanner::new(Origin {
         file,
-        chunk: 0,
+        stretch: 0,
         folder,
         offset: bom as u64,
         kind,
@@ -517,8 +523,8 @@ mod tests {
         let detected = detect(&read_head(&f.path).unwrap(), &f.label);
         let read = |window: usize, cut: u64| {
             let mut out = Partial::default();
-            for (chunk, range) in [(0, (0, cut)), (1, (cut, size))] {
-                stretch(&f, (0, 0, chunk), range, &detected, window, &mut out).unwrap();
+            for (stretch, range) in [(0, (0, cut)), (1, (cut, size))] {
+                read_stretch(&f, (0, 0, stretch), range, &detected, window, &mut out).unwrap();
             }
             out.stitch();
             let cells: Vec<_> = (out.named_cells().into_iter())

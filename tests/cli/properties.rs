@@ -245,10 +245,10 @@ proptest! {
 
 const FIELDS_LINE: &str = "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context";
 
-fn origin(kind: LogKind, chunk: u32) -> Origin {
+fn origin(kind: LogKind, stretch: u32) -> Origin {
     Origin {
         file: 0,
-        chunk,
+        stretch,
         folder: 0,
         offset: 0,
         kind,
