@@ -397,11 +397,11 @@ const IMPLICIT_CONNECTORS: [&str; 12] = [
 /// Is this connector (its name, after any `SERVER\`) one of Exchange's implicit ones?
 fn is_implicit_connector(name: &str) -> bool {
     let name = name.rsplit('\\').next().unwrap_or(name);
-/// A connector seen: whether it is implicit (send logs) and, in a receive log, the `SERVER` of
-/// `SERVER\Connector`.
+    IMPLICIT_CONNECTORS.iter().any(|c| name.starts_with(c))
 }
 
-/// The connector's name and, in a receive log, the `SERVER` of `SERVER\Connector`.
+/// A connector seen: whether it is implicit (send logs) and, in a receive log, the `SERVER`
+/// of `SERVER\Connector`.
 fn note_connector(
     facts: &mut SessionFacts,
     connector: &[u8],
