@@ -442,6 +442,10 @@ fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
         if text.starts_with(b"Failed to connect") {
             facts.connect_failed = true;
         }
+        if let Ok((_, required)) = payload::require_tls_override(text) {
+            facts.requires_tls |= required;
+            break;
+        }
         if !text.starts_with(b"TLS ") {
             continue;
         }

@@ -94,6 +94,9 @@ pub struct SessionFacts {
     pub implicit_connector: bool,
     /// The session used a port only Exchange's own hops use.
     pub internal_port: bool,
+    /// A send session whose connector TLS configuration was overridden to require TLS
+    /// (the effective `RequireTLS` value).
+    pub requires_tls: bool,
     /// While scanning one stretch (not merged): an EHLO was sent and the remote has not
     /// replied yet; the stretch's first reply was read.
     pub awaiting_ehlo_reply: bool,
@@ -139,6 +142,7 @@ impl SessionFacts {
         self.exchange_verbs |= o.exchange_verbs;
         self.implicit_connector |= o.implicit_connector;
         self.internal_port |= o.internal_port;
+        self.requires_tls |= o.requires_tls;
         self.refusal_seq = max_opt(self.refusal_seq, o.refusal_seq);
         keep_earliest(&mut self.tls, o.tls);
         keep_earliest(&mut self.failure, o.failure);
@@ -249,6 +253,7 @@ impl SessionFacts {
             internal_port: self.internal_port,
             exchange_verbs: self.exchange_verbs,
             authenticated: self.authenticated,
+            requires_tls: self.requires_tls,
         }
     }
 
@@ -333,6 +338,8 @@ pub struct Signs {
     pub exchange_verbs: bool,
     /// The remote authenticated (AUTH answered 235).
     pub authenticated: bool,
+    /// The send session required TLS: refused, it queues instead of going on in cleartext.
+    pub requires_tls: bool,
 }
 
 /// One finished session: the unit every count in every report counts.

@@ -261,9 +261,45 @@ pub fn tls_failure(input: &[u8]) -> IResult<&[u8], &[u8]> {
     Ok((rest, name))
 }
 
+/// `Overriding connector TLS configuration: TlsAuthLevel -> .. : .., IgnoreSTARTTLS -> ..,
+/// RequireTLS -> {connector} : {effective}`: whether the send session required TLS, the
+/// effective value (after the colon) being what Exchange acted on.
+pub fn require_tls_override(input: &[u8]) -> IResult<&[u8], bool> {
+    let (rest, _) = tag(&b"Overriding connector TLS configuration:"[..]).parse(input)?;
+    let at = memchr::memmem::find(rest, b"RequireTLS ->")
+        .ok_or_else(|| nom::Err::Error(nom::error::Error::new(rest, nom::error::ErrorKind::Tag)))?;
+    let (rest, (_, _, _, _, _, effective)) = (
+        tag(&b"RequireTLS ->"[..]),
+        space0,
+        take_till(|c| c == b':' || c == b','),
+        tag(&b":"[..]),
+        space0,
+        alt((
+            value(true, tag_no_case(&b"True"[..])),
+            value(false, tag_no_case(&b"False"[..])),
+        )),
+    )
+        .parse(&rest[at..])?;
+    Ok((rest, effective))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn require_tls_override_effective_value() {
+        let line = b"Overriding connector TLS configuration: TlsAuthLevel -> : CertificateValidation, IgnoreSTARTTLS -> False : False, RequireTLS -> False : True";
+        let (rest, required) = require_tls_override(line).unwrap();
+        assert_eq!(rest, EMPTY);
+        assert!(required);
+        let line = b"Overriding connector TLS configuration: TlsAuthLevel -> : , IgnoreSTARTTLS -> False : False, RequireTLS -> True : False, more";
+        let (rest, required) = require_tls_override(line).unwrap();
+        assert_eq!(rest, b", more");
+        assert!(!required);
+        assert!(require_tls_override(b"Overriding connector TLS configuration: nothing").is_err());
+        assert!(require_tls_override(b"TLS protocol SP_PROT_TLS1_2_CLIENT").is_err());
+    }
 
     const EMPTY: &[u8] = b"";
 

@@ -260,9 +260,12 @@ fn partner_cells<'p>(
             let next = remote_ids.len() as u32;
             *remote_ids.entry(r).or_insert(next)
         });
+        let signs = partial.peer(cell.peer).signs;
+        // Required either by `--require-tls` or by the send session itself (a RequireTLS
+        // override): refused, such mail queues.
         let flags = CellFlags {
-            required: extras[partner].required,
-            authenticated: partial.peer(cell.peer).signs.authenticated,
+            required: extras[partner].required || signs.requires_tls,
+            authenticated: signs.authenticated,
         };
         cells.push(partner as u32, remote, outcome, &counts, flags);
     }

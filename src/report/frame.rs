@@ -106,7 +106,7 @@ pub struct PartnerCells {
 /// What decides a cell's impact beyond its counts.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CellFlags {
-    /// The partner is covered by `--require-tls`.
+    /// The partner is covered by `--require-tls`, or the cell's sessions required TLS.
     pub required: bool,
     /// The sessions authenticated: refused, they cannot fall back to cleartext.
     pub authenticated: bool,

@@ -6,6 +6,7 @@ mod evidence;
 mod hostile;
 mod html;
 mod logs;
+mod policy;
 mod properties;
 mod snapshots;
 mod usage;

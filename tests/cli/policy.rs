@@ -1,0 +1,110 @@
+//! What the policy switches off, and what the logs say beyond versions: a send session
+//! that required TLS (Exchange's RequireTLS override), a cipher switched off
+//! (`--disable-cipher`), and our own servers' readiness. Each test writes a small log in
+//! Exchange's shape and runs the real binary.
+
+use std::path::Path;
+
+use crate::logs::{analyze_csv, counts_of, quote, write_log};
+
+/// The success line of a send session at `proto` with bulk algorithm `bulk`.
+fn tls_line(proto: &str, bulk: &str) -> String {
+    format!("TLS protocol {proto} negotiation succeeded using bulk encryption algorithm {bulk} with strength 128 bits, MAC hash algorithm CALG_SHA1 with strength 0 bits and key exchange algorithm CALG_RSA_KEYX with strength 2048 bits")
+}
+
+/// One whole send session to `host` at `remote`, TLS at `proto` with `bulk`; `override_row`
+/// is the context of a `*` row before the connect (Exchange's TLS configuration override).
+fn outbound(
+    sid: &str,
+    remote: &str,
+    host: &str,
+    tls: &str,
+    override_row: Option<&str>,
+) -> Vec<String> {
+    let mut rows: Vec<(&str, String, String)> = Vec::new();
+    if let Some(o) = override_row {
+        rows.push(("*", String::new(), o.to_string()));
+    }
+    rows.extend([
+        ("+", String::new(), String::new()),
+        ("<", format!("220 {host} ESMTP ready"), String::new()),
+        (">", "EHLO mail.corp.example".into(), String::new()),
+        ("<", format!("250-{host} Hello"), String::new()),
+        ("<", "250 STARTTLS".into(), String::new()),
+        (">", "STARTTLS".into(), String::new()),
+        ("<", "220 2.0.0 SMTP server ready".into(), String::new()),
+        ("*", String::new(), tls.to_string()),
+        (">", "EHLO mail.corp.example".into(), String::new()),
+        ("<", format!("250 {host} Hello"), String::new()),
+        (
+            ">",
+            "MAIL FROM:<alice@corp.example> SIZE=100".into(),
+            String::new(),
+        ),
+        ("<", "250 2.1.0 Sender OK".into(), String::new()),
+        (">", "QUIT".into(), String::new()),
+        ("-", String::new(), "Local".into()),
+    ]);
+    (rows.into_iter().enumerate())
+        .map(|(seq, (event, data, context))| {
+            [
+                format!("2026-11-25T14:10:{:02}.000Z", seq),
+                "Outbound to Partner".to_string(),
+                sid.to_string(),
+                seq.to_string(),
+                if seq == 0 && override_row.is_some() {
+                    String::new()
+                } else {
+                    "10.0.1.12:41822".to_string()
+                },
+                format!("{remote}:25"),
+                event.to_string(),
+                data,
+                context,
+            ]
+            .iter()
+            .map(|f| quote(f))
+            .collect::<Vec<_>>()
+            .join(",")
+        })
+        .collect()
+}
+
+const REQUIRE_TLS: &str = "Overriding connector TLS configuration: TlsAuthLevel -> : CertificateValidation, IgnoreSTARTTLS -> False : False, RequireTLS -> False : True";
+
+/// The CSV's impact of one partner.
+fn impact(dir: &Path, direction: &str, partner: &str, extra: &[&str]) -> String {
+    let rows = analyze_csv(dir, extra);
+    let row = counts_of(&rows, direction, partner).unwrap_or_else(|| panic!("{rows:?}"));
+    row.split(',').nth(2).unwrap().to_string()
+}
+
+#[test]
+fn require_tls_override_makes_an_outbound_tls1_0_partner_mail_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls10 = tls_line("SP_PROT_TLS1_0_CLIENT", "CALG_AES_128");
+    let mut rows = outbound(
+        "08D6A8D416004F90",
+        "203.0.113.70",
+        "mx.required.example",
+        &tls10,
+        Some(REQUIRE_TLS),
+    );
+    let not_required = REQUIRE_TLS.replace("False : True", "True : False");
+    rows.extend(outbound(
+        "08D6A8D416004F91",
+        "203.0.113.71",
+        "mx.optional.example",
+        &tls10,
+        Some(&not_required),
+    ));
+    write_log(dir.path(), "SEND2026112514-1.LOG", "send", &rows);
+    assert_eq!(
+        impact(dir.path(), "outbound", "required.example", &[]),
+        "mail_stops"
+    );
+    assert_eq!(
+        impact(dir.path(), "outbound", "optional.example", &[]),
+        "falls_back_to_cleartext"
+    );
+}
