@@ -210,6 +210,7 @@ mod tests {
             policy: Policy {
                 min_tls: MinTls::Tls11,
                 require_tls: Vec::new(),
+                disable_cipher: Vec::new(),
                 range: Default::default(),
             },
             stats: Stats::default(),

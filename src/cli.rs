@@ -10,7 +10,7 @@ use clap_complete::Shell;
 
 use smtptls::config::CheckConfig;
 use smtptls::report::{DayRange, Impact};
-use smtptls::tls::MinTls;
+use smtptls::tls::{DisabledCipher, MinTls};
 use smtptls::{Config, Destination, Format};
 
 /// A macro, not a const, so `concat!` can put it after each command's examples.
@@ -174,6 +174,13 @@ pub struct Common {
     #[arg(long = "require-tls", value_name = "DOMAIN")]
     pub require_tls: Vec<String>,
 
+    /// Also switch off these algorithms (RC4, 3DES, DES, RC2, MD5, SHA1; any case),
+    /// comma-separated and repeatable: a session that used one is refused like one below
+    /// --min-tls.
+    #[arg(long = "disable-cipher", value_name = "CIPHER[,CIPHER...]", value_delimiter = ',',
+          value_parser = parse_disabled_cipher)]
+    pub disable_cipher: Vec<DisabledCipher>,
+
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
@@ -264,6 +271,16 @@ fn parse_min_tls(s: &str) -> Result<MinTls, String> {
     MinTls::parse(s).ok_or_else(|| format!("'{s}' is not one of 1.1, 1.2, 1.3"))
 }
 
+fn parse_disabled_cipher(s: &str) -> Result<DisabledCipher, String> {
+    DisabledCipher::parse(s).ok_or_else(|| {
+        let all: Vec<_> = DisabledCipher::ALL
+            .iter()
+            .map(DisabledCipher::as_str)
+            .collect();
+        format!("'{s}' is not one of {}", all.join(", "))
+    })
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
@@ -280,6 +297,12 @@ impl Common {
         let mut c = Config::new(self.paths.clone());
         c.min_tls = self.min_tls;
         c.require_tls = self.require_tls.clone();
+        // In the order given, each once: the question names them so.
+        for d in &self.disable_cipher {
+            if !c.disable_cipher.contains(d) {
+                c.disable_cipher.push(*d);
+            }
+        }
         c.threads = self.threads;
         c.progress = !self.quiet;
         c.color = self.color.resolve();

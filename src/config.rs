@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::report::{DayRange, Impact};
-use crate::tls::MinTls;
+use crate::tls::{DisabledCipher, MinTls};
 
 /// Stretch size for splitting large files: big enough to amortise the job, small enough
 /// that one large file still feeds every core.
@@ -68,6 +68,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     pub min_tls: MinTls,
     pub require_tls: Vec<String>,
+    /// `--disable-cipher`: algorithms switched off along with the old versions.
+    pub disable_cipher: Vec<DisabledCipher>,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
     pub outputs: Vec<(Format, Destination)>,
@@ -92,6 +94,7 @@ impl Config {
             paths,
             min_tls: MinTls::Tls11,
             require_tls: Vec::new(),
+            disable_cipher: Vec::new(),
             threads: None,
             outputs: Vec::new(),
             progress: false,

@@ -114,6 +114,7 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
     let policy = Policy {
         min_tls: config.min_tls,
         require_tls: config.require_tls.clone(),
+        disable_cipher: config.disable_cipher.clone(),
         range: config.range,
     };
     let report = report::build(partial, &discovery.files, &policy)?;

@@ -1,5 +1,5 @@
 //! The TLS vocabulary: protocol versions, CryptoAPI algorithm names, what counts as weak,
-//! and the policy question being asked (`--min-tls`).
+//! and the policy question being asked (`--min-tls`, `--disable-cipher`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -157,6 +157,88 @@ fn normalise_kex(kex: &str) -> &str {
     }
 }
 
+/// An algorithm `--disable-cipher` switches off: a session that used it is refused like
+/// one below the minimum version. Matched against the logged bulk and MAC algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DisabledCipher {
+    Rc4,
+    TripleDes,
+    Des,
+    Rc2,
+    Md5,
+    Sha1,
+}
+
+impl DisabledCipher {
+    pub const ALL: [DisabledCipher; 6] = [
+        DisabledCipher::Rc4,
+        DisabledCipher::TripleDes,
+        DisabledCipher::Des,
+        DisabledCipher::Rc2,
+        DisabledCipher::Md5,
+        DisabledCipher::Sha1,
+    ];
+
+    /// The name on the command line and in every output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DisabledCipher::Rc4 => "RC4",
+            DisabledCipher::TripleDes => "3DES",
+            DisabledCipher::Des => "DES",
+            DisabledCipher::Rc2 => "RC2",
+            DisabledCipher::Md5 => "MD5",
+            DisabledCipher::Sha1 => "SHA1",
+        }
+    }
+
+    /// Any case: `rc4`, `3des`, `Sha1`.
+    pub fn parse(s: &str) -> Option<DisabledCipher> {
+        let s = s.trim();
+        DisabledCipher::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The logged algorithm names this switches off: bulk names, then MAC names.
+    /// CryptoAPI logs 3DES with two keys as `3DES_112`, and older Exchange SHA-1 as `SHA`.
+    fn names(&self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            DisabledCipher::Rc4 => (&["RC4"], &[]),
+            DisabledCipher::TripleDes => (&["3DES", "3DES_112"], &[]),
+            DisabledCipher::Des => (&["DES", "DESX"], &[]),
+            DisabledCipher::Rc2 => (&["RC2"], &[]),
+            DisabledCipher::Md5 => (&[], &["MD5"]),
+            DisabledCipher::Sha1 => (&[], &["SHA1", "SHA"]),
+        }
+    }
+
+    /// Whether a session negotiated with `cipher` used this algorithm.
+    pub fn matches(&self, cipher: &Cipher) -> bool {
+        let (bulk, mac) = self.names();
+        bulk.iter().any(|b| cipher.bulk.eq_ignore_ascii_case(b))
+            || mac.iter().any(|m| cipher.mac.eq_ignore_ascii_case(m))
+    }
+
+    /// Whether any of `disabled` switches off `cipher`.
+    pub fn any_matches(disabled: &[DisabledCipher], cipher: &Cipher) -> bool {
+        disabled.iter().any(|d| d.matches(cipher))
+    }
+}
+
+impl serde::Serialize for DisabledCipher {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DisabledCipher {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DisabledCipher::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("disable_cipher '{s}'")))
+    }
+}
+
 /// What a session's TLS amounted to. Every session has exactly one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TlsOutcome {
@@ -194,6 +276,37 @@ mod tests {
         assert!(Cipher::new("CALG_AES_128", "CALG_MD5", "CALG_RSA_KEYX").is_weak());
         assert!(!Cipher::new("CALG_AES_128", "CALG_SHA_256", "CALG_ECDHE").is_weak());
         assert!(!Cipher::new("26128", "0", "None").is_weak());
+    }
+
+    #[test]
+    fn disabled_ciphers_match_bulk_and_mac() {
+        let rc4 = Cipher::new("CALG_RC4", "CALG_SHA1", "CALG_RSA_KEYX");
+        let aes_sha = Cipher::new("CALG_AES_128", "CALG_SHA", "CALG_RSA_KEYX");
+        let des3 = Cipher::new("CALG_3DES_112", "CALG_SHA_256", "CALG_RSA_KEYX");
+        let modern = Cipher::new("CALG_AES_256", "CALG_SHA_384", "CALG_ECDHE");
+        assert!(DisabledCipher::Rc4.matches(&rc4));
+        assert!(!DisabledCipher::Rc4.matches(&modern));
+        assert!(DisabledCipher::Sha1.matches(&rc4));
+        assert!(DisabledCipher::Sha1.matches(&aes_sha));
+        assert!(DisabledCipher::TripleDes.matches(&des3));
+        assert!(!DisabledCipher::Des.matches(&des3));
+        assert!(!DisabledCipher::Md5.matches(&rc4));
+        let none = DisabledCipher::ALL.iter().any(|d| d.matches(&modern));
+        assert!(!none, "no disabled cipher matches AES/SHA-384");
+        assert!(DisabledCipher::any_matches(
+            &[DisabledCipher::Md5, DisabledCipher::Rc4],
+            &rc4
+        ));
+        assert!(!DisabledCipher::any_matches(&[], &rc4));
+    }
+
+    #[test]
+    fn disabled_cipher_names_round_trip_in_any_case() {
+        for c in DisabledCipher::ALL {
+            assert_eq!(DisabledCipher::parse(c.as_str()), Some(c));
+            assert_eq!(DisabledCipher::parse(&c.as_str().to_lowercase()), Some(c));
+        }
+        assert_eq!(DisabledCipher::parse("FOO"), None);
     }
 
     #[test]

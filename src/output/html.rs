@@ -45,7 +45,7 @@ fn page(doc: &Document) -> Markup {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content=(CSP);
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "smtptls: TLS below " (r.policy.min_tls.as_str()) " switched off" }
+                title { "smtptls: " (r.policy.switched_off()) " switched off" }
                 style { (PreEscaped(CSS)) }
             }
             body {
@@ -125,11 +125,15 @@ fn question(r: &Report) -> Markup {
     };
     let mut servers: Vec<&str> = r.servers.iter().map(|s| s.server.as_str()).collect();
     servers.dedup();
+    let disabled: Vec<&str> = p.disable_cipher.iter().map(|c| c.as_str()).collect();
     html! {
         header {
-            h1 { "What happens to your mail if TLS below " (p.min_tls.as_str()) " is switched off" }
+            h1 { "What happens to your mail if " (p.switched_off()) " is switched off" }
             dl.facts {
                 dt { "Minimum version" } dd { "TLS " (p.min_tls.as_str()) }
+                @if !p.disable_cipher.is_empty() {
+                    dt { "Ciphers switched off" } dd { (disabled.join(", ")) }
+                }
                 dt { "TLS required for" } dd { (required) }
                 dt { "Period" } dd { (period(r)) }
                 dt { "Servers" } dd { (servers.len()) ": " (servers.join(", ")) }

@@ -43,11 +43,7 @@ impl Writer for MarkdownWriter {
 }
 
 fn totals(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "## smtptls: TLS below {} switched off",
-        r.policy.min_tls.as_str()
-    )?;
+    writeln!(out, "## smtptls: {} switched off", r.policy.switched_off())?;
     writeln!(out)?;
     writeln!(
         out,

@@ -129,8 +129,8 @@ impl Writer for TerminalWriter {
 fn question(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "smtptls: what happens to your mail if TLS below {} is switched off",
-        r.policy.min_tls.as_str()
+        "smtptls: what happens to your mail if {} is switched off",
+        r.policy.switched_off()
     )?;
     if !r.policy.require_tls.is_empty() {
         writeln!(

@@ -18,7 +18,7 @@ use crate::parse::header::LogKind;
 use crate::parse::time::format_millis;
 use crate::partner::{self, Direction};
 use crate::timing;
-use crate::tls::{Cipher, TlsOutcome};
+use crate::tls::{Cipher, DisabledCipher, TlsOutcome};
 
 /// Does `--require-tls DOMAIN` cover this name (the domain itself or a subdomain)?
 pub fn covers(required: &str, name: &str) -> bool {
@@ -219,13 +219,13 @@ fn mail_domains<'p>(
 /// Per peer, what the cells said of it.
 struct PeerFacts {
     sessions: Vec<u64>,
-    /// Negotiated a version the policy refuses.
+    /// Negotiated a version or a cipher the policy refuses.
     affected: Vec<bool>,
 }
 
 /// The cells as partner cells for the table (remote addresses as ids: the table is
 /// built over numbers), the dated cells for the day tables, each partner's ciphers, and
-/// per peer its sessions and whether a refused version was seen.
+/// per peer its sessions and whether a refused session was seen.
 fn partner_cells<'p>(
     partial: &'p Partial,
     partners: &Partners,
@@ -244,12 +244,13 @@ fn partner_cells<'p>(
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
         let outcome = partial.outcome(cell.outcome);
         peers.sessions[peer] += counts.sessions;
-        let mut refused = false;
+        let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
             if !extras[partner].ciphers.contains(&c) {
                 extras[partner].ciphers.push(c);
             }
-            refused = policy.min_tls.allows(p) == Some(false);
+            refused = policy.refuses(p, c);
+            cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
             peers.affected[peer] |= refused;
         }
         if let Some(day) = cell.day {
@@ -266,6 +267,7 @@ fn partner_cells<'p>(
         let flags = CellFlags {
             required: extras[partner].required || signs.requires_tls,
             authenticated: signs.authenticated,
+            cipher_refused,
         };
         cells.push(partner as u32, remote, outcome, &counts, flags);
     }

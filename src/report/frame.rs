@@ -101,6 +101,7 @@ pub struct PartnerCells {
     last: Vec<Option<i64>>,
     required: Vec<bool>,
     authenticated: Vec<bool>,
+    cipher_refused: Vec<bool>,
 }
 
 /// What decides a cell's impact beyond its counts.
@@ -110,6 +111,9 @@ pub struct CellFlags {
     pub required: bool,
     /// The sessions authenticated: refused, they cannot fall back to cleartext.
     pub authenticated: bool,
+    /// The sessions used a cipher `--disable-cipher` switches off: refused whatever their
+    /// version (decided in `build`, where the cipher names are; the table sees a flag).
+    pub cipher_refused: bool,
 }
 
 impl PartnerCells {
@@ -124,6 +128,7 @@ impl PartnerCells {
     ) {
         self.required.push(flags.required);
         self.authenticated.push(flags.authenticated);
+        self.cipher_refused.push(flags.cipher_refused);
         self.partner.push(partner);
         self.remote.push(remote);
         self.outcome.push(Outcome::of(outcome) as u32);
@@ -148,6 +153,7 @@ impl PartnerCells {
             "last" => self.last,
             "required" => self.required,
             "authenticated" => self.authenticated,
+            "cipher_refused" => self.cipher_refused,
         )
     }
 }
@@ -215,12 +221,20 @@ fn impact_expr() -> Expr {
 pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
     // Outcome counts as columns of the cells first, then plain sums per group: a
     // filtered aggregation would build index lists per group and per column.
-    let rank = col("rank");
+    // A session is refused below the minimum or with a disabled cipher; nested `when`s
+    // for the reason given at `impact_expr`.
+    let (rank, min) = (col("rank"), lit(i32::from(min.rank())));
+    let refused = when(col("cipher_refused"))
+        .then(col("sessions"))
+        .otherwise(sessions_when(rank.clone().lt(min.clone())));
     let mut split = vec![
-        sessions_when(rank.clone().gt_eq(lit(i32::from(min.rank())))).alias("tls_allowed"),
-        sessions_when(rank.clone().lt(lit(i32::from(min.rank())))).alias("tls_refused"),
+        when(col("cipher_refused"))
+            .then(lit(0u64))
+            .otherwise(sessions_when(rank.gt_eq(min)))
+            .alias("tls_allowed"),
+        refused.clone().alias("tls_refused"),
         when(col("authenticated"))
-            .then(sessions_when(rank.lt(lit(i32::from(min.rank())))))
+            .then(refused)
             .otherwise(lit(0u64))
             .alias("auth_refused"),
     ];
@@ -348,6 +362,10 @@ mod tests {
             authenticated: true,
             ..plain
         };
+        let cipher = CellFlags {
+            cipher_refused: true,
+            ..plain
+        };
         let got = table(&[
             (0, tls(Protocol::Tls10), plain),
             (1, tls(Protocol::Tls12), plain),
@@ -362,6 +380,9 @@ mod tests {
             (7, tls(Protocol::Tls10), required),
             (8, tls(Protocol::Tls10), authenticated),
             (9, tls(Protocol::Tls12), required),
+            (11, tls(Protocol::Tls12), cipher),
+            (12, tls(Protocol::Tls13), plain),
+            (12, tls(Protocol::Tls12), cipher),
             (10, TlsOutcome::Incomplete, plain),
             (10, TlsOutcome::Cleartext, plain),
         ]);
@@ -371,7 +392,9 @@ mod tests {
                 (7, Impact::MailStops),
                 (8, Impact::MailStops),
                 (0, Impact::FallsBackToCleartext),
+                (11, Impact::FallsBackToCleartext),
                 (1, Impact::PartiallyAffected),
+                (12, Impact::PartiallyAffected),
                 (2, Impact::TlsFailing),
                 (3, Impact::Unknown),
                 (10, Impact::CleartextOnly),

@@ -10,7 +10,7 @@ use crate::collect::Stats;
 use crate::outcome::OutcomeCounts;
 use crate::parse::header::LogKind;
 use crate::partner::Direction;
-use crate::tls::MinTls;
+use crate::tls::{DisabledCipher, MinTls};
 
 /// What disabling old TLS does to a partner's mail, worst first: the declaration order is
 /// the order of every listing, and the discriminant is the class's code in the partner
@@ -146,6 +146,10 @@ pub struct Policy {
     pub min_tls: MinTls,
     /// `--require-tls` domains, as given.
     pub require_tls: Vec<String>,
+    /// `--disable-cipher`: sessions that used one are refused too. Left out of the JSON
+    /// when none is given, so a report without it reads as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disable_cipher: Vec<DisabledCipher>,
     /// `--since` / `--until`: only sessions that started in these days count.
     #[serde(flatten)]
     pub range: DayRange,
@@ -157,8 +161,28 @@ impl Default for Policy {
         Policy {
             min_tls: MinTls::Tls11,
             require_tls: Vec::new(),
+            disable_cipher: Vec::new(),
             range: DayRange::default(),
         }
+    }
+}
+
+impl Policy {
+    /// What is switched off, as every output's question says it: `TLS below 1.2, RC4, 3DES`.
+    pub fn switched_off(&self) -> String {
+        let mut s = format!("TLS below {}", self.min_tls.as_str());
+        for c in &self.disable_cipher {
+            s.push_str(", ");
+            s.push_str(c.as_str());
+        }
+        s
+    }
+
+    /// Whether a session negotiated at `protocol` with `cipher` would be refused: below
+    /// the minimum version, or with a switched-off cipher.
+    pub fn refuses(&self, protocol: &crate::tls::Protocol, cipher: &crate::tls::Cipher) -> bool {
+        self.min_tls.allows(protocol) == Some(false)
+            || DisabledCipher::any_matches(&self.disable_cipher, cipher)
     }
 }
 

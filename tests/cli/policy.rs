@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::logs::{analyze_csv, counts_of, quote, write_log};
+use crate::logs::{analyze_csv, counts_of, quote, smtptls, write_log};
 
 /// The success line of a send session at `proto` with bulk algorithm `bulk`.
 fn tls_line(proto: &str, bulk: &str) -> String {
@@ -106,5 +106,101 @@ fn require_tls_override_makes_an_outbound_tls1_0_partner_mail_stops() {
     assert_eq!(
         impact(dir.path(), "outbound", "optional.example", &[]),
         "falls_back_to_cleartext"
+    );
+}
+
+#[test]
+fn disable_cipher_rc4_turns_a_tls1_2_rc4_partner_into_falls_back_to_cleartext() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc4 = tls_line("SP_PROT_TLS1_2_CLIENT", "CALG_RC4");
+    let aes = tls_line("SP_PROT_TLS1_2_CLIENT", "CALG_AES_128");
+    let mut rows = outbound(
+        "08D6A8D416004F92",
+        "203.0.113.72",
+        "mx.rc4.example",
+        &rc4,
+        None,
+    );
+    rows.extend(outbound(
+        "08D6A8D416004F93",
+        "203.0.113.73",
+        "mx.aes.example",
+        &aes,
+        None,
+    ));
+    write_log(dir.path(), "SEND2026112514-1.LOG", "send", &rows);
+    assert_eq!(
+        impact(dir.path(), "outbound", "rc4.example", &[]),
+        "unaffected"
+    );
+    let off = ["--disable-cipher", "rc4"];
+    assert_eq!(
+        impact(dir.path(), "outbound", "rc4.example", &off),
+        "falls_back_to_cleartext"
+    );
+    assert_eq!(
+        impact(dir.path(), "outbound", "aes.example", &off),
+        "unaffected"
+    );
+    // The question says what is switched off, in every output.
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args([
+            "--disable-cipher",
+            "RC4,3des",
+            "--min-tls",
+            "1.2",
+            "--json",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["policy"]["disable_cipher"],
+        serde_json::json!(["RC4", "3DES"])
+    );
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args([
+            "--disable-cipher",
+            "RC4",
+            "--disable-cipher",
+            "3DES",
+            "--min-tls",
+            "1.2",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "smtptls: what happens to your mail if TLS below 1.2, RC4, 3DES is switched off"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn disable_cipher_foo_is_a_usage_error_listing_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--disable-cipher", "FOO"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'FOO' is not one of RC4, 3DES, DES, RC2, MD5, SHA1"),
+        "{err}"
     );
 }
