@@ -1,5 +1,5 @@
-//! The CI gate: which partners are in a failing class, and what changed since the
-//! baseline (the JSON of an earlier run). It judges a finished [`Report`]; the writers
+//! The CI gate: which partners are in a failing class, which of our own servers are not
+//! ready, and what changed since the baseline (the JSON of an earlier run). It judges a finished [`Report`]; the writers
 //! receive its [`Verdict`] beside the report.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,52 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::partner::Direction;
-use crate::report::{Impact, PartnerRow, Report};
+use crate::report::{Impact, PartnerRow, Report, ServerRow};
+
+/// A `--fail-on` value: a partner's impact class, or one of our own servers not ready
+/// (kept apart so that `Impact` stays the partners' classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailClass {
+    Partner(Impact),
+    ServerNotReady,
+}
+
+impl FailClass {
+    /// What `check` fails on unless told otherwise.
+    pub const DEFAULT: [FailClass; 4] = [
+        FailClass::Partner(Impact::MailStops),
+        FailClass::Partner(Impact::FallsBackToCleartext),
+        FailClass::Partner(Impact::PartiallyAffected),
+        FailClass::ServerNotReady,
+    ];
+
+    /// Every value, impact classes first.
+    pub fn all() -> impl Iterator<Item = FailClass> {
+        (Impact::ALL.into_iter().map(FailClass::Partner)).chain([FailClass::ServerNotReady])
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FailClass::Partner(i) => i.as_str(),
+            FailClass::ServerNotReady => "server_not_ready",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailClass> {
+        FailClass::all().find(|c| c.as_str() == s.trim())
+    }
+
+    /// The partner classes and whether servers not ready fail, from a `--fail-on` list.
+    pub fn split(list: &[FailClass]) -> (Vec<Impact>, bool) {
+        let impacts = (list.iter())
+            .filter_map(|c| match c {
+                FailClass::Partner(i) => Some(*i),
+                FailClass::ServerNotReady => None,
+            })
+            .collect();
+        (impacts, list.contains(&FailClass::ServerNotReady))
+    }
+}
 
 /// A partner's identity across runs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,6 +147,8 @@ impl Baseline {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub fail_on: Vec<Impact>,
+    /// `--fail-on server_not_ready`: one of our servers never negotiated an allowed version.
+    pub servers_not_ready: bool,
     pub diff: Option<Diff>,
     pub new_only: bool,
 }
@@ -110,6 +157,7 @@ impl Default for Verdict {
     fn default() -> Verdict {
         Verdict {
             fail_on: Impact::DEFAULT_FAIL_ON.to_vec(),
+            servers_not_ready: true,
             diff: None,
             new_only: false,
         }
@@ -126,6 +174,7 @@ impl Verdict {
     ) -> Verdict {
         Verdict {
             fail_on: fail_on.to_vec(),
+            servers_not_ready: false,
             diff: baseline.map(|b| diff(b, report, fail_on)),
             new_only,
         }
@@ -148,7 +197,21 @@ impl Verdict {
             .collect()
     }
 
-    /// `mail_stops,falls_back_to_cleartext`: the failing classes as given.
+    /// Fail on our own servers that are not ready, too.
+    pub fn with_servers_not_ready(mut self, fail: bool) -> Verdict {
+        self.servers_not_ready = fail;
+        self
+    }
+
+    /// Our servers that make `check` fail: not ready, when `--fail-on` names them. Not
+    /// compared with a baseline: a server not ready fails every run until it is updated.
+    pub fn failing_servers<'r>(&self, report: &'r Report) -> Vec<&'r ServerRow> {
+        (report.servers.iter())
+            .filter(|s| self.servers_not_ready && s.not_ready())
+            .collect()
+    }
+
+    /// `mail_stops,falls_back_to_cleartext`: the failing partner classes as given.
     pub fn fail_on_label(&self) -> String {
         (self.fail_on.iter())
             .map(Impact::as_str)
@@ -297,6 +360,45 @@ mod tests {
         let only_stops = Verdict::new(&now, &[Impact::MailStops], None, false);
         assert!(only_stops.failing(&now).is_empty());
         assert_eq!(only_stops.fail_on_label(), "mail_stops");
+    }
+
+    #[test]
+    fn fail_on_values_split_into_classes_and_servers() {
+        for c in FailClass::all() {
+            assert_eq!(FailClass::parse(c.as_str()), Some(c));
+        }
+        let (impacts, servers) = FailClass::split(&FailClass::DEFAULT);
+        assert_eq!(impacts, Impact::DEFAULT_FAIL_ON);
+        assert!(servers);
+        let only = [FailClass::Partner(Impact::MailStops)];
+        assert_eq!(FailClass::split(&only), (vec![Impact::MailStops], false));
+    }
+
+    #[test]
+    fn servers_not_ready_fail_only_when_asked() {
+        use crate::outcome::{Outcome, OutcomeCounts};
+        use crate::parse::header::LogKind;
+        let mut now = report(Vec::new());
+        let mut old = OutcomeCounts::default();
+        old[Outcome::Tls10] = 3;
+        now.servers = vec![
+            ServerRow::new("EX2010".into(), LogKind::Send, old, MinTls::Tls11),
+            ServerRow::new(
+                "EX01".into(),
+                LogKind::Send,
+                OutcomeCounts::default(),
+                MinTls::Tls11,
+            ),
+        ];
+        let v = Verdict::new(&now, &Impact::DEFAULT_FAIL_ON, None, false);
+        assert!(v.failing_servers(&now).is_empty());
+        let v = v.with_servers_not_ready(true);
+        let names: Vec<_> = v
+            .failing_servers(&now)
+            .iter()
+            .map(|s| s.server.clone())
+            .collect();
+        assert_eq!(names, ["EX2010"]);
     }
 
     #[test]

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
+use smtptls::check::FailClass;
 use smtptls::config::CheckConfig;
-use smtptls::report::{DayRange, Impact};
+use smtptls::report::DayRange;
 use smtptls::tls::{DisabledCipher, MinTls};
 use smtptls::{Config, Destination, Format};
 
@@ -243,11 +244,12 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
 
-    /// The impact classes that fail the check, comma-separated.
+    /// The impact classes that fail the check, comma-separated; server_not_ready: one of
+    /// your own servers never negotiated a version --min-tls allows.
     #[arg(long, value_name = "CLASS[,CLASS...]", value_delimiter = ',',
-          default_value = "mail_stops,falls_back_to_cleartext,partially_affected",
-          value_parser = parse_impact)]
-    pub fail_on: Vec<Impact>,
+          default_value = "mail_stops,falls_back_to_cleartext,partially_affected,server_not_ready",
+          value_parser = parse_fail_class)]
+    pub fail_on: Vec<FailClass>,
 
     /// The JSON of an earlier run: report partners newly at risk, no longer at risk, and
     /// whose class changed.
@@ -285,9 +287,9 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
 
-fn parse_impact(s: &str) -> Result<Impact, String> {
-    Impact::parse(s).ok_or_else(|| {
-        let all: Vec<_> = Impact::ALL.iter().map(Impact::as_str).collect();
+fn parse_fail_class(s: &str) -> Result<FailClass, String> {
+    FailClass::parse(s).ok_or_else(|| {
+        let all: Vec<_> = FailClass::all().map(|c| c.as_str()).collect();
         format!("'{s}' is not one of {}", all.join(", "))
     })
 }
@@ -357,8 +359,10 @@ impl Cli {
                         .outputs
                         .push((Format::Markdown, Destination::parse(m)));
                 }
+                let (fail_on, fail_on_servers) = FailClass::split(&a.fail_on);
                 config.check = Some(CheckConfig {
-                    fail_on: a.fail_on,
+                    fail_on,
+                    fail_on_servers,
                     baseline: a.baseline,
                     new_only: a.new_only,
                 });

@@ -57,6 +57,8 @@ impl fmt::Display for Destination {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckConfig {
     pub fail_on: Vec<Impact>,
+    /// `--fail-on server_not_ready`: our own servers not ready fail the check too.
+    pub fail_on_servers: bool,
     pub baseline: Option<PathBuf>,
     /// With a baseline: only partners newly in a failing class fail the check.
     pub new_only: bool,

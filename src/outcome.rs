@@ -110,6 +110,19 @@ impl Outcome {
         }
     }
 
+    /// The version a TLS outcome column counts; `None` for the columns without one.
+    pub fn protocol(self) -> Option<Protocol> {
+        match self {
+            Outcome::Tls13 => Some(Protocol::Tls13),
+            Outcome::Tls12 => Some(Protocol::Tls12),
+            Outcome::Tls11 => Some(Protocol::Tls11),
+            Outcome::Tls10 => Some(Protocol::Tls10),
+            Outcome::Ssl3 => Some(Protocol::Ssl3),
+            Outcome::Ssl2 => Some(Protocol::Ssl2),
+            _ => None,
+        }
+    }
+
     /// The outcome named by a column.
     pub fn parse(column: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.column() == column)
@@ -119,6 +132,20 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.column())
+    }
+}
+
+/// An outcome in JSON is its column name.
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.column())
+    }
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Outcome::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("outcome '{s}'")))
     }
 }
 

@@ -81,7 +81,16 @@ pub fn run(config: &Config) -> Result<Status, Error> {
             return Ok(Status::Malformed);
         }
     }
-    let failing = (answer.verdict.as_ref()).map_or_else(Vec::new, |v| v.failing(report));
+    Ok(match &answer.verdict {
+        Some(v) if list_failing(v, report) => Status::Failing,
+        _ => Status::Done,
+    })
+}
+
+/// Lists on stderr, one per line, the partners and servers that fail the check; whether
+/// there were any.
+fn list_failing(verdict: &Verdict, report: &Report) -> bool {
+    let failing = verdict.failing(report);
     for p in &failing {
         eprintln!(
             "{}\t{}\t{}\t{}\t{}",
@@ -92,11 +101,15 @@ pub fn run(config: &Config) -> Result<Status, Error> {
             p.hosts
         );
     }
-    Ok(if failing.is_empty() {
-        Status::Done
-    } else {
-        Status::Failing
-    })
+    let servers = verdict.failing_servers(report);
+    for s in &servers {
+        eprintln!(
+            "server\t{}\t{}\tnot ready",
+            escape::terminal(&s.server),
+            s.log.as_str()
+        );
+    }
+    !failing.is_empty() || !servers.is_empty()
 }
 
 /// Files → report, the aggregate table when a Parquet output wants it, and the verdict
@@ -123,7 +136,8 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
         None => None,
         Some(check) => {
             let baseline = check.baseline.as_deref().map(Baseline::load).transpose()?;
-            let verdict = Verdict::new(&report, &check.fail_on, baseline.as_ref(), check.new_only);
+            let verdict = Verdict::new(&report, &check.fail_on, baseline.as_ref(), check.new_only)
+                .with_servers_not_ready(check.fail_on_servers);
             Some(verdict)
         }
     };

@@ -116,6 +116,7 @@ impl Writer for TerminalWriter {
         let r = doc.report;
         question(r, out)?;
         totals(&r.stats, out)?;
+        not_ready(r, out)?;
         at_risk(r, self.paint, out)?;
         self.clients(r, out)?;
         by_impact(r, self.paint, out)?;
@@ -165,6 +166,21 @@ fn totals(s: &Stats, out: &mut dyn Write) -> io::Result<()> {
         thousands(s.partial_sessions),
         thousands(s.malformed_rows)
     )
+}
+
+/// Our own servers that never negotiated an allowed version, first: they need their own
+/// update before any partner's does matter.
+fn not_ready(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for s in r.servers.iter().filter(|s| s.not_ready()) {
+        writeln!(
+            out,
+            "SERVER NOT READY: {} ({}) never negotiated TLS {} or later: update Windows/Exchange and enable TLS 1.2 in SCHANNEL and .NET",
+            safe(&s.server),
+            s.log.as_str(),
+            r.policy.min_tls.as_str()
+        )?;
+    }
+    Ok(())
 }
 
 /// The partners whose mail the change would hurt, with the hosts that would be refused

@@ -18,7 +18,7 @@ use crate::parse::header::LogKind;
 use crate::parse::time::format_millis;
 use crate::partner::{self, Direction};
 use crate::timing;
-use crate::tls::{Cipher, DisabledCipher, TlsOutcome};
+use crate::tls::{Cipher, DisabledCipher, MinTls, TlsOutcome};
 
 /// Does `--require-tls DOMAIN` cover this name (the domain itself or a subdomain)?
 pub fn covers(required: &str, name: &str) -> bool {
@@ -163,7 +163,7 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         policy: policy.clone(),
         stats,
         partners: partner_rows(totals, &partners, extras),
-        servers: server_rows(partial),
+        servers: server_rows(partial, policy.min_tls),
         problems: problem_rows(partial, files),
         warnings: partial.warnings(),
         days,
@@ -356,7 +356,7 @@ fn partner_rows(
 
 /// Our own servers, from their own logs; send logs name no server, so a local address
 /// is named after the receive connector seen on it.
-fn server_rows(partial: &Partial) -> Vec<ServerRow> {
+fn server_rows(partial: &Partial, min: MinTls) -> Vec<ServerRow> {
     let mut servers: BTreeMap<(String, LogKind), OutcomeCounts> = BTreeMap::new();
     for ((server, kind, outcome), n) in partial.servers() {
         let name = match server {
@@ -368,12 +368,7 @@ fn server_rows(partial: &Partial) -> Vec<ServerRow> {
         servers.entry((name, *kind)).or_default()[*outcome] += n;
     }
     (servers.into_iter())
-        .map(|((server, log), outcomes)| ServerRow {
-            sessions: outcomes.total(),
-            server,
-            log,
-            outcomes,
-        })
+        .map(|((server, log), outcomes)| ServerRow::new(server, log, outcomes, min))
         .collect()
 }
 

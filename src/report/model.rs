@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::days::{DayRange, DayRow};
 use crate::collect::Stats;
-use crate::outcome::OutcomeCounts;
+use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::header::LogKind;
 use crate::partner::Direction;
 use crate::tls::{DisabledCipher, MinTls};
@@ -129,6 +129,38 @@ pub struct ServerRow {
     pub sessions: u64,
     #[serde(flatten)]
     pub outcomes: OutcomeCounts,
+    /// The newest version it negotiated; `None` without a TLS session of a logged version.
+    pub highest: Option<Outcome>,
+    /// Whether it negotiated a version the policy allows at least once; `None` without a
+    /// TLS session of a logged version (nothing shows what it can do).
+    pub ready: Option<bool>,
+}
+
+impl ServerRow {
+    /// A server's row, its readiness judged under `min`: a server that negotiated TLS but
+    /// never a version `min` allows needs its own update before the switch.
+    pub fn new(server: String, log: LogKind, outcomes: OutcomeCounts, min: MinTls) -> ServerRow {
+        // `Outcome::ALL` lists the newest version first.
+        let highest = (outcomes.iter())
+            .find(|(o, n)| *n > 0 && o.protocol().is_some())
+            .map(|(o, _)| o);
+        let ready = highest
+            .and_then(Outcome::protocol)
+            .and_then(|p| min.allows(&p));
+        ServerRow {
+            sessions: outcomes.total(),
+            server,
+            log,
+            outcomes,
+            highest,
+            ready,
+        }
+    }
+
+    /// Negotiated TLS, never at an allowed version.
+    pub fn not_ready(&self) -> bool {
+        self.ready == Some(false)
+    }
 }
 
 /// A damaged row, located.
@@ -223,6 +255,45 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn server(counts: &[(Outcome, u64)], min: MinTls) -> ServerRow {
+        let mut outcomes = OutcomeCounts::default();
+        for (o, n) in counts {
+            outcomes[*o] = *n;
+        }
+        ServerRow::new("EX01".into(), LogKind::Send, outcomes, min)
+    }
+
+    #[test]
+    fn server_readiness_by_its_highest_version() {
+        let old = server(
+            &[(Outcome::Tls10, 5), (Outcome::Cleartext, 2)],
+            MinTls::Tls11,
+        );
+        assert_eq!(
+            (old.highest, old.ready),
+            (Some(Outcome::Tls10), Some(false))
+        );
+        assert!(old.not_ready());
+        let mixed = server(&[(Outcome::Tls10, 5), (Outcome::Tls12, 1)], MinTls::Tls12);
+        assert_eq!(
+            (mixed.highest, mixed.ready),
+            (Some(Outcome::Tls12), Some(true))
+        );
+        let strict = server(&[(Outcome::Tls12, 1)], MinTls::Tls13);
+        assert_eq!(strict.ready, Some(false));
+        // Cleartext, failures and unlogged versions show nothing of what it can do.
+        let unknown = server(
+            &[
+                (Outcome::TlsUnknown, 3),
+                (Outcome::TlsFailed, 1),
+                (Outcome::Cleartext, 1),
+            ],
+            MinTls::Tls11,
+        );
+        assert_eq!((unknown.highest, unknown.ready), (None, None));
+        assert!(!unknown.not_ready());
+    }
 
     #[test]
     fn impact_names_and_codes_round_trip() {

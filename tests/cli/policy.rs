@@ -204,3 +204,82 @@ fn disable_cipher_foo_is_a_usage_error_listing_the_values() {
         "{err}"
     );
 }
+
+/// A receive log of EX01 whose only TLS sessions negotiated TLS 1.0.
+fn tls1_0_only_server(dir: &Path) {
+    let rows = crate::logs::Inbound {
+        sid: "08D6A8D416004FA0",
+        remote: "203.0.113.80",
+        ehlo: "mx.partner.example",
+        proto: Some("SP_PROT_TLS1_0_SERVER"),
+        senders: &["a@partner.example"],
+        minute: 20,
+    }
+    .rows();
+    write_log(dir, "RECV2026112514-1.LOG", "recv", &rows);
+}
+
+#[test]
+fn a_server_that_only_negotiates_tls1_0_is_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    tls1_0_only_server(dir.path());
+    let out = smtptls()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--json", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let server = &json["servers"][0];
+    assert_eq!(server["server"], "EX01");
+    assert_eq!(server["highest"], "tls1_0");
+    assert_eq!(server["ready"], false);
+    // Under --min-tls 1.1 it is not ready; the terminal says so first.
+    let out = smtptls().arg("analyze").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[4],
+        "SERVER NOT READY: EX01 (receive) never negotiated TLS 1.1 or later: update Windows/Exchange and enable TLS 1.2 in SCHANNEL and .NET",
+        "{text}"
+    );
+}
+
+#[test]
+fn check_fails_on_a_server_not_ready_unless_fail_on_leaves_it_out() {
+    let dir = tempfile::tempdir().unwrap();
+    tls1_0_only_server(dir.path());
+    let out = smtptls()
+        .arg("check")
+        .arg(dir.path())
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("server\tEX01\treceive\tnot ready"), "{err}");
+    let out = smtptls()
+        .arg("check")
+        .arg(dir.path())
+        .args(["-q", "--fail-on", "mail_stops"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = smtptls()
+        .arg("check")
+        .arg(dir.path())
+        .args(["-q", "--fail-on", "server_not_ready"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
