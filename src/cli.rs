@@ -20,7 +20,8 @@ macro_rules! exit_codes {
         "\
 Exit codes:
   0  success (check: no partner in a failing class)
-  1  check only: at least one partner in a failing class (listed on stderr)
+  1  check only: at least one partner in a failing class, or one of your servers not
+     ready (listed on stderr)
   2  the run could not be done: bad arguments, no readable protocol log, an output
      that cannot be written; with --strict, also when any row was malformed"
     };

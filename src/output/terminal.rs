@@ -208,10 +208,10 @@ fn at_risk(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     for p in at_risk.iter().filter(|p| !p.affected_hosts.is_empty()) {
         writeln!(
             out,
-            "   {} {}: below TLS {} from {}",
+            "   {} {}: {} from {}",
             p.direction,
             safe(&p.partner),
-            r.policy.min_tls.as_str(),
+            r.policy.refused_as(),
             safe(&p.affected_hosts.join(", "))
         )?;
     }

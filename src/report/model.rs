@@ -210,6 +210,18 @@ impl Policy {
         s
     }
 
+    /// Why a session is refused, as the affected hosts' line says it: `below TLS 1.1`, or
+    /// `below TLS 1.2 or with RC4, 3DES`.
+    pub fn refused_as(&self) -> String {
+        let mut s = format!("below TLS {}", self.min_tls.as_str());
+        let names: Vec<&str> = self.disable_cipher.iter().map(|c| c.as_str()).collect();
+        if !names.is_empty() {
+            s.push_str(" or with ");
+            s.push_str(&names.join(", "));
+        }
+        s
+    }
+
     /// Whether a session negotiated at `protocol` with `cipher` would be refused: below
     /// the minimum version, or with a switched-off cipher.
     pub fn refuses(&self, protocol: &crate::tls::Protocol, cipher: &crate::tls::Cipher) -> bool {
