@@ -202,6 +202,12 @@ fn verdict(r: &Report, verdict: Option<&Verdict>) -> Markup {
 /// The charts per day and the table behind them.
 fn trend(r: &Report) -> Markup {
     let min = r.policy.min_tls.as_str();
+    // With ciphers switched off the chart counts their sessions as refused too.
+    let why = if r.policy.disable_cipher.is_empty() {
+        "negotiated an older version".to_string()
+    } else {
+        r.policy.refused_as()
+    };
     let missing: Vec<String> = (r.days.iter().filter(|d| d.missing))
         .map(|d| d.day.to_string())
         .collect();
@@ -217,7 +223,7 @@ fn trend(r: &Report) -> Markup {
                     ul.legend { @for o in Outcome::ALL { li { (swatch(palette::outcome(o))) (o.label()) } } }
                 }
                 figure {
-                    figcaption { "Sessions per day that TLS " (min) " would refuse (negotiated an older version), by direction" }
+                    figcaption { "Sessions per day that TLS " (min) " would refuse (" (why) "), by direction" }
                     div.chart { (PreEscaped(charts::refused_by_direction(&r.days))) }
                     ul.legend { @for d in DIRECTIONS { li { (swatch(palette::direction(d))) (d.as_str()) } } }
                 }
@@ -263,14 +269,14 @@ fn partners(r: &Report) -> Markup {
     let at_risk: Vec<&PartnerRow> = (r.at_risk())
         .filter(|p| p.direction != Direction::Client)
         .collect();
-    let min = r.policy.min_tls.as_str();
+    let refused = r.policy.refused_as();
     html! {
         section #at-risk {
             h2 { "Partners at risk (" (at_risk.len()) ")" }
             @if at_risk.is_empty() {
                 p { "No partner is at risk." }
             } @else {
-                (risk_table(&at_risk, min))
+                (risk_table(&at_risk, &refused))
             }
         }
         section #all {
@@ -288,12 +294,12 @@ fn partners(r: &Report) -> Markup {
 }
 
 /// At-risk partners with the hosts that would be refused.
-fn risk_table(rows: &[&PartnerRow], min: &str) -> Markup {
+fn risk_table(rows: &[&PartnerRow], refused: &str) -> Markup {
     html! {
         table.sortable {
             thead { tr {
                 th { "impact" } th { "direction" } th { "partner" } th.num { "sessions" }
-                th.num { "hosts" } th { "TLS seen" } th { "below TLS " (min) " from" }
+                th.num { "hosts" } th { "TLS seen" } th { (refused) " from" }
             } }
             tbody {
                 @for p in rows {
