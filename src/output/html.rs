@@ -348,10 +348,10 @@ fn own(r: &Report) -> Markup {
         section #servers {
             h2 { "Your servers (sessions in their own logs)" }
             table.sortable {
-                thead { tr { th { "server" } th { "log" } th.num { "sessions" } th { "TLS seen" } } }
+                thead { tr { th { "server" } th { "log" } th.num { "sessions" } th { "TLS seen" } th { "ready" } } }
                 tbody {
                     @for s in &r.servers {
-                        tr { td.name { (s.server) } td { (s.log.as_str()) } (num(s.sessions)) td.seen { (s.outcomes.summary()) } }
+                        tr { td.name { (s.server) } td { (s.log.as_str()) } (num(s.sessions)) td.seen { (s.outcomes.summary()) } td { (ready(s.ready)) } }
                     }
                 }
             }
@@ -364,6 +364,15 @@ fn own(r: &Report) -> Markup {
             h2 { "Your devices and applications" }
             (partner_table("clients-table", of(Direction::Client)))
         }
+    }
+}
+
+/// A server's readiness: not known without a TLS session of a logged version.
+fn ready(ready: Option<bool>) -> &'static str {
+    match ready {
+        Some(true) => "yes",
+        Some(false) => "NOT READY",
+        None => "not known",
     }
 }
 
