@@ -283,3 +283,37 @@ fn check_fails_on_a_server_not_ready_unless_fail_on_leaves_it_out() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn check_takes_disable_cipher_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc4 = tls_line("SP_PROT_TLS1_2_CLIENT", "CALG_RC4");
+    let rows = outbound(
+        "08D6A8D416004F94",
+        "203.0.113.74",
+        "mx.rc4.example",
+        &rc4,
+        None,
+    );
+    write_log(dir.path(), "SEND2026112514-1.LOG", "send", &rows);
+    let status = |extra: &[&str]| {
+        let out = smtptls()
+            .arg("check")
+            .arg(dir.path())
+            .arg("-q")
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(status(&[]).0, Some(0));
+    let (code, err) = status(&["--disable-cipher", "RC4"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("outbound\trc4.example\tfalls_back_to_cleartext"),
+        "{err}"
+    );
+}
