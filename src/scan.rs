@@ -7,6 +7,9 @@
 
 use std::sync::Arc;
 
+use std::collections::hash_map::Entry;
+use std::hash::Hasher;
+
 use rustc_hash::FxHashMap;
 
 use crate::collect::{Fragment, FragmentKey, Partial, Problem, PROBLEM_SAMPLES};
@@ -85,14 +88,12 @@ fn hex_session_id(field: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// FNV-1a of an endpoint field: the same value on every run and thread.
+/// A hash of an endpoint field (FxHash: unseeded, so the same value on every run and
+/// thread, and eight bytes at a time on the hot path).
 fn endpoint_hash(field: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in field.trim_ascii() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(field.trim_ascii());
+    h.finish()
 }
 
 fn parse_u32(field: &[u8]) -> Option<u32> {
@@ -169,15 +170,21 @@ impl Scanner {
             return;
         };
         let kind = self.kind;
-        if self
-            .closed
-            .get(&row.session)
-            .is_some_and(|&end| row.seq <= end)
-        {
-            return;
-        }
-        // The one look-up of the row's session: everything below works on its facts.
-        let facts = self.sessions.entry(row.session).or_default();
+        // The one look-up of the row's session: everything below works on its facts. Only
+        // a row of no open session can repeat one of a session already finished.
+        let facts = match self.sessions.entry(row.session) {
+            Entry::Occupied(open) => open.into_mut(),
+            Entry::Vacant(new) => {
+                if self
+                    .closed
+                    .get(&row.session)
+                    .is_some_and(|&end| row.seq <= end)
+                {
+                    return;
+                }
+                new.insert(SessionFacts::default())
+            }
+        };
         // A session's rows come in sequence order: one at or below the highest read is
         // the same row again.
         if facts.max_seq.is_some_and(|m| row.seq <= m) {
@@ -471,6 +478,8 @@ fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
 /// A command of the SMTP client: EHLO/HELO, STARTTLS, X-ANONYMOUSTLS, MAIL FROM, RCPT TO.
 fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) {
     facts.client_spoke = true;
+    // Any command ends the EHLO reply; an EHLO starts the next one (in `note_hello`).
+    facts.in_ehlo_reply = false;
     let command = payload::command(data);
     if matches!(
         command,
@@ -501,8 +510,10 @@ fn client_command(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind
 /// An EHLO or HELO: where the session's hellos are, and the name a receive log's client
 /// gives.
 fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
-    // Only the reply right after an EHLO names the remote (send logs).
+    // Only the reply right after an EHLO names the remote (send logs), and only its lines
+    // can list Exchange's verbs.
     facts.awaiting_ehlo_reply = kind == LogKind::Send;
+    facts.in_ehlo_reply = kind == LogKind::Send;
     facts.last_hello_seq = Some(facts.last_hello_seq.map_or(seq, |s| s.max(seq)));
     facts.first_hello_seq = Some(facts.first_hello_seq.map_or(seq, |s| s.min(seq)));
     if kind == LogKind::Receive
@@ -521,8 +532,9 @@ fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
 /// STARTTLS may be in the stretch before): most reply rows are skipped without parsing.
 fn reply_matters(facts: &SessionFacts, data: &[u8], kind: LogKind) -> bool {
     let send = kind == LogKind::Send;
-    (send && (facts.banner.is_none() || facts.awaiting_ehlo_reply || !facts.replied_early))
-        || (send && !facts.exchange_verbs && data.starts_with(b"250"))
+    let first_of_stretch = facts.last_hello_seq.is_none() && !facts.replied_early;
+    (send && (facts.banner.is_none() || facts.awaiting_ehlo_reply || first_of_stretch))
+        || (send && facts.in_ehlo_reply && !facts.exchange_verbs && data.starts_with(b"250"))
         || (!send && data.starts_with(b"235"))
         || matches!(data.first(), Some(b'4'..=b'9'))
 }
@@ -534,7 +546,7 @@ fn server_reply(facts: &mut SessionFacts, data: &[u8], seq: u32, kind: LogKind) 
     };
     if kind == LogKind::Send {
         note_remote_host(facts, code, text, seq);
-        if code == 250 && payload::advertises_exchange_verbs(text) {
+        if code == 250 && facts.in_ehlo_reply && payload::advertises_exchange_verbs(text) {
             facts.exchange_verbs = true;
         }
     } else if code == 235 {

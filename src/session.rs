@@ -101,6 +101,9 @@ pub struct SessionFacts {
     /// replied yet; the stretch's first reply was read.
     pub awaiting_ehlo_reply: bool,
     pub replied_early: bool,
+    /// While scanning one stretch (not merged): between an EHLO and the next command, the
+    /// rows are the EHLO reply's lines (where Exchange's verbs would be).
+    pub in_ehlo_reply: bool,
     /// The latest refusal (4xx/5xx naming TLS) sent by the TLS server, before or after
     /// STARTTLS: only one after it counts.
     pub refusal_seq: Option<u32>,
