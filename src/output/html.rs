@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::palette::{self, Rgb};
+use super::terminal::thousands;
 use super::{charts, Document, Writer};
 use crate::check::Verdict;
 use crate::outcome::Outcome;
@@ -87,18 +88,6 @@ fn badge(i: Impact) -> Markup {
     let c = palette::impact(i);
     let style = format!("background:{};color:{}", c.hex(), c.ink().hex());
     html! { span.badge style=(style) { (i.as_str()) } }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A number cell: sorted by its value, shown with separators.

@@ -35,7 +35,7 @@ fn plain(text: String) -> Cell {
     (text, Style::new())
 }
 
-fn thousands(n: u64) -> String {
+pub(super) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
