@@ -212,8 +212,8 @@ pub enum FileFate {
 /// and the report that consumes it go through the methods below.
 #[derive(Debug, Default)]
 pub struct Partial {
-    /// Cells per day too (for the Parquet aggregate); without, the table does not grow
-    /// with the number of days the logs cover.
+    /// Cells per day too (for the day tables, the HTML page, `--since`/`--until` and
+    /// Parquet); without, the table does not grow with the number of days the logs cover.
     by_day: bool,
     peers: Interned<Peer>,
     outcomes: Interned<TlsOutcome>,
