@@ -296,16 +296,7 @@ thread_local! {
 /// Reads up to `buf.len()` bytes at `pos` (fewer only at the end of the file).
 fn read_at(handle: &mut File, pos: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     handle.seek(SeekFrom::Start(pos))?;
-    let mut got = 0;
-    while got < buf.len() {
-        match handle.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
+    read_full(handle, buf)
 }
 
 /// Where the line holding byte `pos` ends: just after the first `\n` at or after `pos`,
