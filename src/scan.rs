@@ -527,13 +527,18 @@ fn note_hello(facts: &mut SessionFacts, name: &[u8], seq: u32, kind: LogKind) {
     }
 }
 
+/// Is the next reply the first of this stretch, read before any EHLO of it? It may
+/// answer an EHLO that ended the stretch before.
+fn first_reply_here(facts: &SessionFacts) -> bool {
+    facts.last_hello_seq.is_none() && !facts.replied_early
+}
+
 /// Replies matter only for the outbound host name (banner, EHLO reply) and Exchange's
 /// verbs in it, for an accepted AUTH (235), and for a refused STARTTLS (4xx/5xx; its
 /// STARTTLS may be in the stretch before): most reply rows are skipped without parsing.
 fn reply_matters(facts: &SessionFacts, data: &[u8], kind: LogKind) -> bool {
     let send = kind == LogKind::Send;
-    let first_of_stretch = facts.last_hello_seq.is_none() && !facts.replied_early;
-    (send && (facts.banner.is_none() || facts.awaiting_ehlo_reply || first_of_stretch))
+    (send && (facts.banner.is_none() || facts.awaiting_ehlo_reply || first_reply_here(facts)))
         || (send && facts.in_ehlo_reply && !facts.exchange_verbs && data.starts_with(b"250"))
         || (!send && data.starts_with(b"235"))
         || matches!(data.first(), Some(b'4'..=b'9'))
@@ -573,7 +578,7 @@ fn note_remote_host(facts: &mut SessionFacts, code: u16, text: &[u8], seq: u32) 
         });
         return;
     }
-    let first_of_stretch = facts.last_hello_seq.is_none() && !facts.replied_early;
+    let first_of_stretch = first_reply_here(facts);
     if !facts.awaiting_ehlo_reply && !first_of_stretch {
         return;
     }
