@@ -270,12 +270,7 @@ mod tests {
 
     fn report(partners: Vec<PartnerRow>) -> Report {
         Report {
-            policy: Policy {
-                min_tls: MinTls::Tls11,
-                require_tls: Vec::new(),
-                disable_cipher: Vec::new(),
-                range: Default::default(),
-            },
+            policy: Policy::default(),
             stats: Stats::default(),
             partners,
             servers: Vec::new(),

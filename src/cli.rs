@@ -10,6 +10,7 @@ use clap_complete::Shell;
 
 use smtptls::check::FailClass;
 use smtptls::config::CheckConfig;
+use smtptls::parse::time::{parse_duration, Millis};
 use smtptls::report::DayRange;
 use smtptls::tls::{DisabledCipher, MinTls};
 use smtptls::{Config, Destination, Format};
@@ -183,6 +184,12 @@ pub struct Common {
           value_parser = parse_disabled_cipher)]
     pub disable_cipher: Vec<DisabledCipher>,
 
+    /// How long after a failed TLS handshake the partner's next session counts as its
+    /// retry (`90s`, `30m`, `1h`, `1h30m`, `2d`): in cleartext, with TLS, or none seen.
+    #[arg(long = "retry-window", value_name = "DURATION", default_value = "1h",
+          value_parser = parse_window)]
+    pub retry_window: Millis,
+
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
@@ -284,6 +291,11 @@ fn parse_disabled_cipher(s: &str) -> Result<DisabledCipher, String> {
     })
 }
 
+fn parse_window(s: &str) -> Result<Millis, String> {
+    parse_duration(s)
+        .ok_or_else(|| format!("'{s}' is not a duration such as 90s, 30m, 1h, 1h30m, 2d"))
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
@@ -306,6 +318,7 @@ impl Common {
                 c.disable_cipher.push(*d);
             }
         }
+        c.retry_window = self.retry_window;
         c.threads = self.threads;
         c.progress = !self.quiet;
         c.color = self.color.resolve();

@@ -96,6 +96,75 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
+/// What a session did about TLS, for the fallback evidence (see [`Attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Try {
+    /// No TLS attempt, and the rows show it (outcome `cleartext`).
+    Cleartext,
+    /// STARTTLS (or X-ANONYMOUSTLS) that succeeded, with or without a logged version.
+    Tls,
+    /// A TLS attempt that failed.
+    Failed,
+    /// A failed TLS attempt that the remote ended by dropping the connection.
+    Dropped,
+}
+
+impl Try {
+    const ALL: [Try; 4] = [Try::Cleartext, Try::Tls, Try::Failed, Try::Dropped];
+
+    /// What a session with this outcome tried; `None` for sessions whose rows do not
+    /// show (cut sessions, port probes): they are no evidence of a retry either way.
+    pub fn of(outcome: &TlsOutcome, dropped_handshake: bool) -> Option<Try> {
+        match outcome {
+            TlsOutcome::Cleartext => Some(Try::Cleartext),
+            TlsOutcome::Negotiated(..) | TlsOutcome::Unknown => Some(Try::Tls),
+            TlsOutcome::Failed if dropped_handshake => Some(Try::Dropped),
+            TlsOutcome::Failed => Some(Try::Failed),
+            TlsOutcome::Incomplete | TlsOutcome::NoConversation => None,
+        }
+    }
+
+    /// A failed handshake (dropped or not).
+    pub fn failed(self) -> bool {
+        matches!(self, Try::Failed | Try::Dropped)
+    }
+}
+
+/// One session's place in time and what it tried: 16 bytes per session, kept because
+/// which session follows a failed one (its retry, or none) is only known once every file
+/// is read and every peer has its partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    pub start: Millis,
+    pub peer: Id,
+    /// The duration in ms (capped at [`Attempt::MAX_SPAN`]) in the low 30 bits, the
+    /// [`Try`] in the top two.
+    packed: u32,
+}
+
+impl Attempt {
+    /// About 12 days: longer sessions are taken to end then.
+    pub const MAX_SPAN: u32 = (1 << 30) - 1;
+
+    pub fn new(peer: Id, start: Millis, end: Millis, what: Try) -> Attempt {
+        let span =
+            u32::try_from((end - start).max(0)).map_or(Self::MAX_SPAN, |s| s.min(Self::MAX_SPAN));
+        Attempt {
+            start,
+            peer,
+            packed: span | (what as u32) << 30,
+        }
+    }
+
+    pub fn end(&self) -> Millis {
+        self.start + Millis::from(self.packed & Self::MAX_SPAN)
+    }
+
+    pub fn what(&self) -> Try {
+        Try::ALL[(self.packed >> 30) as usize]
+    }
+}
+
 /// Where a session is, for stitching: the same session-id and remote endpoint in the same
 /// folder and log kind is the same session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -221,6 +290,8 @@ pub struct Partial {
     cells: FxHashMap<Cell, Counts>,
     /// Sessions per (peer, mail domain) that carried the domain.
     domains: FxHashMap<(Id, Id), u64>,
+    /// Every session that showed what it tried, with a time: the fallback evidence.
+    attempts: Vec<Attempt>,
     /// Every address seen as a local endpoint: these are the organisation's servers.
     local_addresses: FxHashSet<Address>,
     /// Server names from receive connector ids, by local address.
@@ -248,6 +319,7 @@ pub struct Partial {
 pub struct Tables {
     pub cells: FxHashMap<Cell, Counts>,
     pub domains: FxHashMap<(Id, Id), u64>,
+    pub attempts: Vec<Attempt>,
 }
 
 impl Partial {
@@ -292,17 +364,19 @@ impl Partial {
         Tables {
             cells: std::mem::take(&mut self.cells),
             domains: std::mem::take(&mut self.domains),
+            attempts: std::mem::take(&mut self.attempts),
         }
     }
 
     /// The sizes of the tables, for `SMTPTLS_TIMING`.
     pub fn sizes(&self) -> String {
         format!(
-            "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} open fragments",
+            "{} cells, {} peers, {} mail domains in {} (peer, domain) pairs, {} attempts, {} open fragments",
             self.cells.len(),
             self.peers.len(),
             self.domain_names.len(),
             self.domains.len(),
+            self.attempts.len(),
             self.fragments.len()
         )
     }
@@ -381,6 +455,10 @@ impl Partial {
             },
         );
         let weak = matches!(&s.outcome, TlsOutcome::Negotiated(_, c) if c.is_weak());
+        if let (Some(what), Some(start)) = (Try::of(&s.outcome, s.dropped_handshake), s.first) {
+            let end = s.last.unwrap_or(start);
+            self.attempts.push(Attempt::new(peer, start, end, what));
+        }
         for domain in s.domains {
             let domain = intern(&mut self.domain_names, domain);
             *self.domains.entry((peer, domain)).or_default() += 1;
@@ -454,6 +532,7 @@ impl Partial {
         std::mem::swap(&mut self.domain_names, &mut o.domain_names);
         std::mem::swap(&mut self.cells, &mut o.cells);
         std::mem::swap(&mut self.domains, &mut o.domains);
+        std::mem::swap(&mut self.attempts, &mut o.attempts);
     }
 
     /// Folds another partial into this one.
@@ -461,7 +540,9 @@ impl Partial {
         self.by_day |= o.by_day;
         // Fold the smaller table into the larger: the larger keeps its ids and its
         // allocation, and only the smaller one's entries are translated and rehashed.
-        if o.cells.len() + o.domains.len() > self.cells.len() + self.domains.len() {
+        if o.cells.len() + o.domains.len() + o.attempts.len()
+            > self.cells.len() + self.domains.len() + self.attempts.len()
+        {
             self.swap_tables(&mut o);
         }
         let peers: Vec<Id> = o
@@ -489,6 +570,11 @@ impl Partial {
                 .entry((peers[p as usize], names[d as usize]))
                 .or_default() += n;
         }
+        self.attempts
+            .extend(o.attempts.into_iter().map(|a| Attempt {
+                peer: peers[a.peer as usize],
+                ..a
+            }));
         self.local_addresses.extend(o.local_addresses);
         for (addr, name) in o.server_names {
             self.name_server(&addr, &name);
@@ -601,6 +687,7 @@ mod tests {
             host: Some(host.into()),
             signs: Signs::default(),
             outcome,
+            dropped_handshake: false,
             messages: 1,
             domains: domains.iter().map(|d| Box::from(*d)).collect(),
             first: Some(day * 86_400_000),

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::report::{DayRange, Impact};
+use crate::parse::time::Millis;
+use crate::report::{DayRange, Impact, DEFAULT_RETRY_WINDOW};
 use crate::tls::{DisabledCipher, MinTls};
 
 /// Stretch size for splitting large files: big enough to amortise the job, small enough
@@ -88,6 +89,8 @@ pub struct Config {
     pub stretch_bytes: u64,
     /// `--since` / `--until`: only sessions that started in these days count.
     pub range: DayRange,
+    /// `--retry-window`, in ms: how long after a failed handshake a session is its retry.
+    pub retry_window: Millis,
 }
 
 impl Config {
@@ -105,6 +108,7 @@ impl Config {
             check: None,
             stretch_bytes: STRETCH_BYTES,
             range: DayRange::default(),
+            retry_window: DEFAULT_RETRY_WINDOW,
         }
     }
 

@@ -129,6 +129,7 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
         require_tls: config.require_tls.clone(),
         disable_cipher: config.disable_cipher.clone(),
         range: config.range,
+        retry_window: config.retry_window,
     };
     let report = report::build(partial, &discovery.files, &policy)?;
     phases.done("report built");

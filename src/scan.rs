@@ -199,7 +199,10 @@ impl Scanner {
         };
         match row.event {
             b'*' => note_info(facts, &row, seq),
-            b'-' => facts.ended = true,
+            b'-' => {
+                facts.ended = true;
+                facts.remote_dropped |= payload::remote_drop(row.context);
+            }
             e if e == client => client_command(facts, row.data, seq, kind),
             e if e == server => {
                 if reply_matters(facts, row.data, kind) {

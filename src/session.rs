@@ -86,6 +86,9 @@ pub struct SessionFacts {
     pub mail_seq: Option<u32>,
     /// `Failed to connect`: a send session that never reached the remote.
     pub connect_failed: bool,
+    /// The disconnect row's reason was a socket-level drop by the remote
+    /// (`Remote(SocketError)`, `Remote(ConnectionReset)`).
+    pub remote_dropped: bool,
     /// AUTH answered 235, or an `authenticated` row.
     pub authenticated: bool,
     /// The remote's EHLO reply advertised Exchange's internal verbs (send logs).
@@ -141,6 +144,7 @@ impl SessionFacts {
         self.client_spoke |= o.client_spoke;
         self.mail_seq = min_opt(self.mail_seq, o.mail_seq);
         self.connect_failed |= o.connect_failed;
+        self.remote_dropped |= o.remote_dropped;
         self.authenticated |= o.authenticated;
         self.exchange_verbs |= o.exchange_verbs;
         self.implicit_connector |= o.implicit_connector;
@@ -243,6 +247,17 @@ impl SessionFacts {
         !self.client_spoke && (self.connect_failed || (from_start && self.ended))
     }
 
+    /// A failed handshake that the remote ended by dropping the connection: the failure
+    /// line names `SocketError`, or there is none and the disconnect says the remote's
+    /// socket went away. Old servers do this when offered a version above TLS 1.0.
+    pub fn dropped_handshake(&self, outcome: &TlsOutcome) -> bool {
+        *outcome == TlsOutcome::Failed
+            && match &self.failure {
+                Some(f) => f.value.eq_ignore_ascii_case("SocketError"),
+                None => self.remote_dropped,
+            }
+    }
+
     /// Messages: distinct MAIL FROM rows.
     pub fn messages(&self) -> u32 {
         self.mail_from_seqs.len() as u32
@@ -294,6 +309,7 @@ impl SessionFacts {
     /// The session as reported.
     pub fn finish(self, kind: LogKind) -> Session {
         let outcome = self.outcome();
+        let dropped_handshake = self.dropped_handshake(&outcome);
         let host = self.remote_host(kind).map(Box::from);
         let (signs, messages) = (self.signs(), self.messages());
         Session {
@@ -304,6 +320,7 @@ impl SessionFacts {
             host,
             signs,
             outcome,
+            dropped_handshake,
             messages,
             domains: self.domains,
             first: self.first,
@@ -356,6 +373,8 @@ pub struct Session {
     pub host: Option<Box<str>>,
     pub signs: Signs,
     pub outcome: TlsOutcome,
+    /// See [`SessionFacts::dropped_handshake`].
+    pub dropped_handshake: bool,
     pub messages: u32,
     pub domains: Vec<Box<str>>,
     pub first: Option<Millis>,

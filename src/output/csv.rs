@@ -19,6 +19,14 @@ const TAIL: [&str; 8] = [
     "affected_hosts",
 ];
 
+/// The fallback evidence, after everything else (columns are only ever appended).
+const EVIDENCE: [&str; 4] = [
+    "retried_in_cleartext",
+    "retried_with_tls",
+    "no_retry_seen",
+    "evidence",
+];
+
 /// The outcomes that say what TLS did (`known`, among the first 22 columns: the
 /// documented contract) or that the rows cannot tell (after the last of them).
 fn outcomes(known: bool) -> impl Iterator<Item = Outcome> {
@@ -31,6 +39,7 @@ pub fn header() -> Vec<&'static str> {
     h.extend(outcomes(true).map(Outcome::column));
     h.extend(TAIL);
     h.extend(outcomes(false).map(Outcome::column));
+    h.extend(EVIDENCE);
     h
 }
 
@@ -56,6 +65,13 @@ fn record(p: &PartnerRow) -> Vec<String> {
         p.affected_hosts.join(";"),
     ]);
     rec.extend(count(false));
+    let r = &p.retries;
+    rec.extend([
+        r.retried_in_cleartext.to_string(),
+        r.retried_with_tls.to_string(),
+        r.no_retry_seen.to_string(),
+        p.evidence.clone(),
+    ]);
     rec
 }
 

@@ -289,6 +289,7 @@ fn risk_table(rows: &[&PartnerRow], refused: &str) -> Markup {
             thead { tr {
                 th { "impact" } th { "direction" } th { "partner" } th.num { "sessions" }
                 th.num { "hosts" } th { "TLS seen" } th { (refused) " from" }
+                th { "after a failed handshake" }
             } }
             tbody {
                 @for p in rows {
@@ -297,6 +298,7 @@ fn risk_table(rows: &[&PartnerRow], refused: &str) -> Markup {
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.hosts))
                         td.seen { (p.outcomes.summary()) } td.name { (p.affected_hosts.join(", ")) }
+                        td { (p.evidence) }
                     }
                 }
             }

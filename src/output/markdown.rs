@@ -69,19 +69,20 @@ fn failing_partners(failing: &[&PartnerRow], v: &Verdict, out: &mut dyn Write) -
     writeln!(out)?;
     writeln!(
         out,
-        "| direction | partner | impact | sessions | hosts | TLS seen |"
+        "| direction | partner | impact | sessions | hosts | TLS seen | evidence |"
     )?;
-    writeln!(out, "|---|---|---|---:|---:|---|")?;
+    writeln!(out, "|---|---|---|---:|---:|---|---|")?;
     for p in failing {
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             p.direction,
             cell(&p.partner),
             p.impact,
             p.sessions,
             p.hosts,
-            p.outcomes.summary()
+            p.outcomes.summary(),
+            cell(&p.evidence)
         )?;
     }
     Ok(())

@@ -215,6 +215,10 @@ fn at_risk(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
             safe(&p.affected_hosts.join(", "))
         )?;
     }
+    for p in at_risk.iter().filter(|p| !p.evidence.is_empty()) {
+        let (direction, partner) = (p.direction, safe(&p.partner));
+        writeln!(out, "   {direction} {partner}: {}", p.evidence)?;
+    }
     Ok(())
 }
 

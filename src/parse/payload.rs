@@ -261,6 +261,21 @@ pub fn tls_failure(input: &[u8]) -> IResult<&[u8], &[u8]> {
     Ok((rest, name))
 }
 
+/// A disconnect reason saying the remote's socket went away: `Remote(SocketError)`,
+/// `Remote(ConnectionReset)` (any case).
+pub fn remote_drop(reason: &[u8]) -> bool {
+    let mut dropped = (
+        tag_no_case(&b"Remote("[..]),
+        alt((
+            tag_no_case(&b"SocketError"[..]),
+            tag_no_case(&b"ConnectionReset"[..]),
+        )),
+        tag(&b")"[..]),
+    );
+    let parsed: IResult<&[u8], _> = dropped.parse(reason);
+    parsed.is_ok()
+}
+
 /// `Overriding connector TLS configuration: TlsAuthLevel -> .. : .., IgnoreSTARTTLS -> ..,
 /// RequireTLS -> {connector} : {effective}`: whether the send session required TLS, the
 /// effective value (after the colon) being what Exchange acted on.
@@ -302,6 +317,15 @@ mod tests {
     }
 
     const EMPTY: &[u8] = b"";
+
+    #[test]
+    fn remote_drop_socket_reasons_only() {
+        assert!(remote_drop(b"Remote(SocketError)"));
+        assert!(remote_drop(b"remote(ConnectionReset)"));
+        assert!(!remote_drop(b"Remote"));
+        assert!(!remote_drop(b"Remote(Timeout)"));
+        assert!(!remote_drop(b"Local"));
+    }
 
     #[test]
     fn hello_ehlo_and_helo() {

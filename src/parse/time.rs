@@ -2,13 +2,67 @@
 //! the Unix epoch.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while_m_n};
-use nom::combinator::{map, opt};
+use nom::character::complete::u32 as decimal;
+use nom::combinator::{all_consuming, map, opt, value};
+use nom::multi::fold_many1;
 use nom::IResult;
 use nom::Parser;
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
+
+/// A unit of a [`duration`]: `d`, `h`, `m`, `s`, as milliseconds.
+fn unit(input: &[u8]) -> IResult<&[u8], Millis> {
+    alt((
+        value(86_400_000, tag(&b"d"[..])),
+        value(3_600_000, tag(&b"h"[..])),
+        value(1_000, tag(&b"s"[..])),
+        value(60_000, tag(&b"m"[..])),
+    ))
+    .parse(input)
+}
+
+/// A duration as people write it on a command line: `1h`, `90m`, `1h30m`, `45s`, `2d`.
+pub fn duration(input: &[u8]) -> IResult<&[u8], Millis> {
+    fold_many1(
+        (decimal, unit),
+        || 0,
+        |total: Millis, (n, ms)| total.saturating_add(Millis::from(n) * ms),
+    )
+    .parse(input)
+}
+
+/// A whole command-line value as a [`duration`].
+pub fn parse_duration(s: &str) -> Option<Millis> {
+    all_consuming(duration)
+        .parse(s.trim().as_bytes())
+        .ok()
+        .map(|(_, ms)| ms)
+}
+
+/// A duration written back the way [`duration`] reads it, largest units first:
+/// `1h`, `1h30m`, `45s`, `0s`.
+pub fn format_duration(ms: Millis) -> String {
+    let mut out = String::new();
+    let mut rest = ms.max(0);
+    for (unit, name) in [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ] {
+        if rest >= unit {
+            out.push_str(&format!("{}{name}", rest / unit));
+            rest %= unit;
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
 
 fn digits(n: usize) -> impl Fn(&[u8]) -> IResult<&[u8], u32> {
     move |i| {
@@ -173,5 +227,29 @@ mod tests {
         }
         assert_eq!(c.parse(b"2026-11-26T00:00:6x.001Z"), None);
         assert_eq!(c.parse(b"garbage"), None);
+    }
+    #[test]
+    fn duration_units_and_sums() {
+        assert_eq!(duration(b"1h"), Ok((&b""[..], 3_600_000)));
+        assert_eq!(duration(b"1h30m rest"), Ok((&b" rest"[..], 5_400_000)));
+        assert_eq!(duration(b"45s"), Ok((&b""[..], 45_000)));
+        assert_eq!(duration(b"2d"), Ok((&b""[..], 172_800_000)));
+        assert!(duration(b"h").is_err());
+        assert!(duration(b"10").is_err());
+    }
+
+    #[test]
+    fn parse_duration_whole_value_only() {
+        assert_eq!(parse_duration(" 90m "), Some(5_400_000));
+        assert_eq!(parse_duration("1hour"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn format_duration_reads_back() {
+        for ms in [0, 45_000, 3_600_000, 5_400_000, 90_061_000] {
+            assert_eq!(parse_duration(&format_duration(ms)), Some(ms));
+        }
+        assert_eq!(format_duration(5_400_000), "1h30m");
     }
 }

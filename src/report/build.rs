@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::days::{self, DayCells, DayRange, PartnerDay};
+use super::evidence;
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
-use super::model::{PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow};
+use super::model::{PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow};
 use crate::collect::{Cell, Counts, Id, OwnServer, Partial, Tables, PROBLEM_SAMPLES};
 use crate::error::Error;
 use crate::input::LogFile;
@@ -78,6 +79,7 @@ struct Extras<'p> {
     affected: Vec<String>,
     /// Covered by `--require-tls` (its name or one of its mail domains).
     required: bool,
+    retries: Retries,
 }
 
 /// Sums `(group, key, sessions)` per group and key, then calls `keep` with each group's
@@ -135,6 +137,7 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     let Tables {
         cells: mut table,
         domains: pairs,
+        attempts,
     } = partial.take_tables();
     let mut stats = partial.stats().clone();
     // `--since`/`--until` drop the cells outside the range before anything counts them;
@@ -146,8 +149,16 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     }
     let partial = &partial;
     let partners = Partners::resolve(partial);
-    let mut extras: Vec<Extras> = (0..partners.keys.len())
-        .map(|_| Extras::default())
+    let retries = timing::timed("fallback evidence", || {
+        let partner_of = |peer: Id| partners.of_peer[peer as usize];
+        let n = partners.keys.len();
+        evidence::retries(attempts, partner_of, n, policy.retry_window, &range)
+    });
+    let mut extras: Vec<Extras> = (retries.into_iter())
+        .map(|retries| Extras {
+            retries,
+            ..Extras::default()
+        })
         .collect();
     mail_domains(partial, &partners, pairs, &policy.require_tls, &mut extras);
     let (cells, peers, dated) = partner_cells(partial, &partners, table, policy, &mut extras);
@@ -266,6 +277,7 @@ fn partner_cells<'p>(
         // override): refused, such mail queues.
         let flags = CellFlags {
             required: extras[partner].required || signs.requires_tls,
+            no_fallback: extras[partner].retries.no_fallback(),
             authenticated: signs.authenticated,
             cipher_refused,
         };
@@ -349,6 +361,8 @@ fn partner_rows(
                 } else {
                     Vec::new()
                 },
+                evidence: e.retries.sentence(),
+                retries: e.retries,
             }
         })
         .collect()

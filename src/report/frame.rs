@@ -100,6 +100,7 @@ pub struct PartnerCells {
     first: Vec<Option<i64>>,
     last: Vec<Option<i64>>,
     required: Vec<bool>,
+    no_fallback: Vec<bool>,
     authenticated: Vec<bool>,
     cipher_refused: Vec<bool>,
 }
@@ -109,6 +110,9 @@ pub struct PartnerCells {
 pub struct CellFlags {
     /// The partner is covered by `--require-tls`, or the cell's sessions required TLS.
     pub required: bool,
+    /// The partner's failed handshakes show that it does not fall back to cleartext
+    /// ([`crate::report::Retries::no_fallback`]): refused, its mail stops.
+    pub no_fallback: bool,
     /// The sessions authenticated: refused, they cannot fall back to cleartext.
     pub authenticated: bool,
     /// The sessions used a cipher `--disable-cipher` switches off: refused whatever their
@@ -127,6 +131,7 @@ impl PartnerCells {
         flags: CellFlags,
     ) {
         self.required.push(flags.required);
+        self.no_fallback.push(flags.no_fallback);
         self.authenticated.push(flags.authenticated);
         self.cipher_refused.push(flags.cipher_refused);
         self.partner.push(partner);
@@ -152,6 +157,7 @@ impl PartnerCells {
             "first" => self.first,
             "last" => self.last,
             "required" => self.required,
+            "no_fallback" => self.no_fallback,
             "authenticated" => self.authenticated,
             "cipher_refused" => self.cipher_refused,
         )
@@ -202,14 +208,16 @@ fn impact_expr() -> Expr {
                 .otherwise(class(Impact::Unaffected)),
         );
     // TLS-required partners that would be affected (falls back or partially: both are
-    // "some sessions refused") queue instead of falling back; so do authenticated
-    // sessions at a refused version (Exchange refuses AUTH without TLS by default).
+    // "some sessions refused") queue instead of falling back, as do partners whose failed
+    // handshakes show they do not fall back; so do authenticated sessions at a refused
+    // version (Exchange refuses AUTH without TLS by default).
+    let stops = when(old.gt(lit(0)))
+        .then(class(Impact::MailStops))
+        .otherwise(by_counts.clone());
     let required = when(col("required"))
-        .then(
-            when(old.gt(lit(0)))
-                .then(class(Impact::MailStops))
-                .otherwise(by_counts.clone()),
-        )
+        .then(stops.clone())
+        .when(col("no_fallback"))
+        .then(stops)
         .otherwise(by_counts);
     when(col("auth_refused").gt(lit(0)))
         .then(class(Impact::MailStops))
@@ -252,6 +260,7 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         col("tls_refused").sum(),
         col("auth_refused").sum(),
         col("required").max(),
+        col("no_fallback").max(),
     ];
     aggs.extend(Outcome::ALL.iter().map(|o| col(o.column()).sum()));
     cells
@@ -366,6 +375,10 @@ mod tests {
             cipher_refused: true,
             ..plain
         };
+        let no_fallback = CellFlags {
+            no_fallback: true,
+            ..plain
+        };
         let got = table(&[
             (0, tls(Protocol::Tls10), plain),
             (1, tls(Protocol::Tls12), plain),
@@ -385,17 +398,21 @@ mod tests {
             (12, tls(Protocol::Tls12), cipher),
             (10, TlsOutcome::Incomplete, plain),
             (10, TlsOutcome::Cleartext, plain),
+            (13, tls(Protocol::Tls10), no_fallback),
+            (14, TlsOutcome::Failed, no_fallback),
         ]);
         assert_eq!(
             got,
             [
                 (7, Impact::MailStops),
                 (8, Impact::MailStops),
+                (13, Impact::MailStops),
                 (0, Impact::FallsBackToCleartext),
                 (11, Impact::FallsBackToCleartext),
                 (1, Impact::PartiallyAffected),
                 (12, Impact::PartiallyAffected),
                 (2, Impact::TlsFailing),
+                (14, Impact::TlsFailing),
                 (3, Impact::Unknown),
                 (10, Impact::CleartextOnly),
                 (4, Impact::CleartextOnly),

@@ -5,10 +5,12 @@
 pub mod build;
 mod columns;
 pub mod days;
+mod evidence;
 pub mod frame;
 pub mod model;
 
 pub use build::{aggregate_rows, build, covers};
 pub use model::{
-    DayRange, DayRow, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow,
+    DayRange, DayRow, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries,
+    ServerRow, DEFAULT_RETRY_WINDOW,
 };

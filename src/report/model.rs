@@ -9,6 +9,7 @@ pub use super::days::{DayRange, DayRow};
 use crate::collect::Stats;
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::header::LogKind;
+use crate::parse::time::Millis;
 use crate::partner::Direction;
 use crate::tls::{DisabledCipher, MinTls};
 
@@ -119,6 +120,72 @@ pub struct PartnerRow {
     pub last_seen: Option<String>,
     /// Hosts whose TLS sessions the new minimum would refuse.
     pub affected_hosts: Vec<String>,
+    /// What the partner did after its failed handshakes.
+    #[serde(flatten)]
+    pub retries: Retries,
+    /// [`Retries::sentence`]: the evidence in words, empty without a failed handshake.
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// What followed a partner's failed TLS handshakes: for each, the next session of the
+/// same direction and partner (any of its hosts) that started within the retry window
+/// after it ended. The first three partition its `tls_failed` sessions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Retries {
+    /// The next session went on without TLS.
+    pub retried_in_cleartext: u64,
+    /// The next session tried TLS again (whatever became of it).
+    pub retried_with_tls: u64,
+    /// No session followed within the window.
+    pub no_retry_seen: u64,
+    /// Failed handshakes the remote ended by dropping the connection.
+    pub dropped_handshakes: u64,
+}
+
+impl Retries {
+    /// The failed handshakes whose sequel was looked for.
+    pub fn failed(&self) -> u64 {
+        self.retried_in_cleartext + self.retried_with_tls + self.no_retry_seen
+    }
+
+    /// The logs show that refused TLS stops this partner's mail: it never went on in
+    /// cleartext after a failed handshake, and at least once it did not come back at all.
+    pub fn no_fallback(&self) -> bool {
+        self.retried_in_cleartext == 0 && self.no_retry_seen > 0
+    }
+
+    /// The evidence as one sentence a person can act on; empty without a failure.
+    pub fn sentence(&self) -> String {
+        let n = self.failed();
+        let mut parts = Vec::new();
+        if self.retried_in_cleartext > 0 {
+            parts.push(format!(
+                "retries in cleartext after a failed handshake ({} of {n})",
+                self.retried_in_cleartext
+            ));
+        }
+        if self.retried_with_tls > 0 {
+            parts.push(format!(
+                "retries with TLS after a failed handshake ({} of {n})",
+                self.retried_with_tls
+            ));
+        }
+        if self.no_retry_seen > 0 {
+            parts.push(format!(
+                "did not retry after {} of {n} failed handshakes",
+                self.no_retry_seen
+            ));
+        }
+        if self.dropped_handshakes > 0 {
+            parts.push(format!(
+                "remote dropped the connection during the handshake ({}): may not tolerate versions above TLS 1.0",
+                self.dropped_handshakes
+            ));
+        }
+        parts.join("; ")
+    }
 }
 
 /// TLS outcomes of one of the organisation's own servers, from its own logs.
@@ -185,6 +252,32 @@ pub struct Policy {
     /// `--since` / `--until`: only sessions that started in these days count.
     #[serde(flatten)]
     pub range: DayRange,
+    /// `--retry-window`: how long after a failed handshake a session counts as its retry.
+    #[serde(with = "duration_text", default = "default_retry_window")]
+    pub retry_window: Millis,
+}
+
+/// The default `--retry-window`: an hour, well past the seconds an opportunistic sender
+/// takes to reconnect without TLS, and short of the next queue retry of one that gave up.
+pub const DEFAULT_RETRY_WINDOW: Millis = 3_600_000;
+
+fn default_retry_window() -> Millis {
+    DEFAULT_RETRY_WINDOW
+}
+
+/// A duration in JSON as people write it: `"1h"`.
+mod duration_text {
+    use crate::parse::time::{format_duration, parse_duration, Millis};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_duration(*ms))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text).ok_or_else(|| serde::de::Error::custom(format!("duration {text:?}")))
+    }
 }
 
 impl Default for Policy {
@@ -195,6 +288,7 @@ impl Default for Policy {
             require_tls: Vec::new(),
             disable_cipher: Vec::new(),
             range: DayRange::default(),
+            retry_window: DEFAULT_RETRY_WINDOW,
         }
     }
 }

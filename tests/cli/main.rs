@@ -8,5 +8,6 @@ mod html;
 mod logs;
 mod policy;
 mod properties;
+mod retry;
 mod snapshots;
 mod usage;
