@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::escape::csv_cell;
 use super::{Document, Writer};
 use crate::outcome::Outcome;
+use crate::parse::time::format_millis;
 use crate::report::PartnerRow;
 
 /// The columns after the outcome columns.
@@ -60,8 +61,8 @@ fn record(p: &PartnerRow) -> Vec<String> {
         p.example_host.clone(),
         p.mail_domains.join(";"),
         p.ciphers.join(";"),
-        p.first_seen.clone().unwrap_or_default(),
-        p.last_seen.clone().unwrap_or_default(),
+        p.first_seen.map(format_millis).unwrap_or_default(),
+        p.last_seen.map(format_millis).unwrap_or_default(),
         p.affected_hosts.join(";"),
     ]);
     rec.extend(count(false));

@@ -15,6 +15,7 @@ use super::terminal::thousands;
 use super::{charts, Document, Writer};
 use crate::check::Verdict;
 use crate::outcome::Outcome;
+use crate::parse::time::{format_millis, Millis};
 use crate::partner::Direction;
 use crate::report::days::DIRECTIONS;
 use crate::report::{Impact, PartnerRow, Report};
@@ -97,8 +98,9 @@ fn num(n: u64) -> Markup {
 
 /// A timestamp cell: `2026-11-25 14:02` shown, the full ISO 8601 time in its title and
 /// sorted by it.
-fn when(t: Option<&str>) -> Markup {
-    let t = t.unwrap_or("");
+fn when(t: Option<Millis>) -> Markup {
+    let t = t.map(format_millis).unwrap_or_default();
+    let t = t.as_str();
     let shown = t.get(..16).unwrap_or(t).replacen('T', " ", 1);
     html! { td.when title=(t) { (shown) } }
 }
@@ -323,8 +325,8 @@ fn partner_table<'a>(id: &str, rows: impl Iterator<Item = &'a PartnerRow>) -> Ma
                         (num(p.sessions)) (num(p.messages)) (num(p.hosts))
                         td.seen { (p.outcomes.summary()) } td.name { (p.example_host) }
                         td.name { (p.mail_domains.join(", ")) }
-                        (when(p.first_seen.as_deref()))
-                        (when(p.last_seen.as_deref()))
+                        (when(p.first_seen))
+                        (when(p.last_seen))
                     }
                 }
             }

@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::input::LogFile;
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::header::LogKind;
-use crate::parse::time::format_millis;
 use crate::partner::{self, Direction};
 use crate::timing;
 use crate::tls::{Cipher, DisabledCipher, MinTls, TlsOutcome};
@@ -354,8 +353,8 @@ fn partner_rows(
                 example_host: e.example_host,
                 mail_domains: e.mail_domains.iter().map(|d| d.to_string()).collect(),
                 ciphers,
-                first_seen: t.first.map(format_millis),
-                last_seen: t.last.map(format_millis),
+                first_seen: t.first,
+                last_seen: t.last,
                 affected_hosts: if t.impact.at_risk() {
                     e.affected
                 } else {

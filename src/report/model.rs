@@ -116,8 +116,11 @@ pub struct PartnerRow {
     pub mail_domains: Vec<String>,
     /// Distinct `bulk/mac/kex`, sorted.
     pub ciphers: Vec<String>,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
+    /// The first and last session's first row; written as ISO 8601 UTC.
+    #[serde(with = "time_text")]
+    pub first_seen: Option<Millis>,
+    #[serde(with = "time_text")]
+    pub last_seen: Option<Millis>,
     /// Hosts whose TLS sessions the new minimum would refuse.
     pub affected_hosts: Vec<String>,
     /// What the partner did after its failed handshakes.
@@ -263,6 +266,30 @@ pub const DEFAULT_RETRY_WINDOW: Millis = 3_600_000;
 
 fn default_retry_window() -> Millis {
     DEFAULT_RETRY_WINDOW
+}
+
+/// A time in JSON as the logs write it, `"2026-11-25T14:00:01.234Z"`, or `null`: kept as
+/// a number in the report (a million partners would otherwise hold two million strings).
+mod time_text {
+    use crate::parse::time::{format_millis, timestamp, Millis};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(ms) => s.serialize_str(&format_millis(*ms)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        match timestamp(text.as_bytes()) {
+            Ok((&[], ms)) => Ok(Some(ms)),
+            _ => Err(serde::de::Error::custom(format!("time {text:?}"))),
+        }
+    }
 }
 
 /// A duration in JSON as people write it: `"1h"`.
