@@ -81,6 +81,7 @@ mod send;
 mod server;
 mod session;
 mod time;
+mod timed;
 mod tls;
 mod world;
 mod writer;
