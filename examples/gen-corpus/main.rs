@@ -19,6 +19,9 @@
 //!   multi-row certificates, one row per EHLO-reply line. 2013: daily files (`RECVyyyyMMdd-N`),
 //!   `CALG_ECDHE`. 2010: `#Version: 14.0.0.0`, `ProtocolLog\SmtpReceive|SmtpSend` without the
 //!   FrontEnd/Hub level, daily files, and NO TLS protocol line (=> tls_unknown).
+//!   `--tls10-server N` (default: the second-to-last non-legacy server, EX02 of the
+//!   default 4; none with fewer than two non-legacy servers) negotiates at most TLS 1.0,
+//!   receive and send, internal hops included: its Schannel has only TLS 1.0.
 //! * partners: generated domains `partnerNNN.<suffix>` (known suffixes, all on the PSL)
 //!   with 1–6 MTAs each, plus big providers (outlook.com, google.com, amazonses.com,
 //!   mimecast.com) with many MTAs; `EHLO [ip]` clients at public addresses; bots (some

@@ -76,7 +76,7 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
     let dec = if force_clear {
         Dec::Clear
     } else {
-        decide(h, srv.flavor.max_ver(), false, &mut st.rng)
+        decide(h, srv.max_ver, false, &mut st.rng)
     };
     let helo = h.helo && matches!(dec, Dec::Clear);
     s.r(

@@ -151,7 +151,7 @@ pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u6
     let dec = if force_clear || !advertises {
         Dec::Clear
     } else {
-        decide(h, srv.flavor.max_ver(), true, &mut st.rng)
+        decide(h, srv.max_ver, true, &mut st.rng)
     };
     let nmsg = if carry > 0 {
         carry

@@ -195,7 +195,12 @@ pub fn build_world(cfg: &Cfg) -> World {
     };
     let start_ms = days_from_civil(2026, 11, 25) as u64 * 86_400_000;
     let period = cfg.hours * 3_600_000;
-    let servers = build_servers(cfg.servers, cfg.legacy, cfg.seed, &mut b.names, &mut b.used);
+    let servers = build_servers(
+        (cfg.servers, cfg.legacy, cfg.tls10),
+        cfg.seed,
+        &mut b.names,
+        &mut b.used,
+    );
     let modern = (0..servers.len())
         .filter(|&i| servers[i].flavor != Flavor::Ex2010)
         .collect();
