@@ -9,7 +9,8 @@ USAGE:
 
 Writes OUT_DIR/EXnn/{FrontEnd,Hub}/ProtocolLog/{SmtpReceive,SmtpSend}/RECV|SENDyyyyMMddHH-N.LOG
 (Exchange 2013: daily RECVyyyyMMdd-N.LOG; Exchange 2010: OUT_DIR/EXnn/ProtocolLog/...)
-and OUT_DIR/expected.csv, the ground truth per (direction, partner). OUT_DIR must be
+and OUT_DIR/expected.csv, the ground truth per (direction, partner), and
+OUT_DIR/expected-servers.csv, the newest TLS version per server and log. OUT_DIR must be
 absent or empty. Same flags => byte-identical output.
 
 OPTIONS:
@@ -41,11 +42,20 @@ flattened EHLO replies, TLS 1.3 as 4096/8192 before mid-period then SP_PROT_TLS1
 
 expected.csv columns:
     direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,
-    tls_unknown,tls_failed,cleartext,incomplete,no_conversation,weak_cipher,hosts
+    tls_unknown,tls_failed,cleartext,incomplete,no_conversation,weak_cipher,hosts,
+    retried_in_cleartext,retried_with_tls,no_retry_seen
     direction: inbound, outbound, internal, or client (receive sessions that authenticated,
     or from a private address with no public EHLO name: devices, submitters).
     tls1_3..no_conversation partition sessions; incomplete is 0 (sessions are written
-    whole); no_conversation = closed before the client sent a command (port probes)
+    whole); no_conversation = closed before the client sent a command (port probes).
+    The last three split tls_failed by what the same (direction, partner) did next: the
+    first cleartext or TLS session that starts within an hour after the failed one ended
+    (cleartext wins a tie), or none.
+
+expected-servers.csv columns:
+    server,log,highest
+    one row per server (EXnn) and log (receive, send) with sessions; highest = the newest
+    version column a TLS line of it named, empty if none (2010 logs no version)
 ";
 
 pub struct Cfg {

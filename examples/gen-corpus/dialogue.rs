@@ -43,6 +43,7 @@ pub fn negotiated(s: &mut Session, l: Local, v: Ver, client: bool, suite: &Suite
     if l.srv.flavor.logs_tls() {
         let line = tls_line(l.srv.flavor, v, client, suite, l.now, l.w.mid_ms);
         s.r("*", "", &line);
+        s.logged_ver = Some(v);
         (out_of(v), suite.weak())
     } else {
         (Out::Unknown, false)
