@@ -9,7 +9,8 @@ USAGE:
 
 Writes OUT_DIR/EXnn/{FrontEnd,Hub}/ProtocolLog/{SmtpReceive,SmtpSend}/RECV|SENDyyyyMMddHH-N.LOG
 (Exchange 2013: daily RECVyyyyMMdd-N.LOG; Exchange 2010: OUT_DIR/EXnn/ProtocolLog/...)
-and OUT_DIR/expected.csv, the ground truth per (direction, partner). OUT_DIR must be
+and OUT_DIR/expected.csv, the ground truth per (direction, partner), and
+OUT_DIR/expected-servers.csv, the newest TLS version per server and log. OUT_DIR must be
 absent or empty. Same flags => byte-identical output.
 
 OPTIONS:
@@ -22,6 +23,10 @@ OPTIONS:
     --max-file-size SIZE  size rollover threshold per file (default 10MiB)
     --hours N             simulated period in hours from 2026-11-25T00:00Z (default 24)
     --partners N          generated partner domains (default: scales with size, 200..5000)
+    --tls10-server N      server EXnn (1-based; 0 = none) negotiates at most TLS 1.0, receive
+                          and send, as if its Schannel had only TLS 1.0 enabled (default:
+                          the second-to-last non-legacy server, EX02 of 4; none if there are
+                          fewer than two non-legacy servers)
     --scanners N          N scanner / botnet addresses (default 0), each new and distinct, with
                           one short session on an internet-facing receive log (2013+ FrontEnd,
                           2010), spread evenly over the period: EHLO <bare name> and QUIT, or
@@ -37,11 +42,20 @@ flattened EHLO replies, TLS 1.3 as 4096/8192 before mid-period then SP_PROT_TLS1
 
 expected.csv columns:
     direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,
-    tls_unknown,tls_failed,cleartext,incomplete,no_conversation,weak_cipher,hosts
+    tls_unknown,tls_failed,cleartext,incomplete,no_conversation,weak_cipher,hosts,
+    retried_in_cleartext,retried_with_tls,no_retry_seen
     direction: inbound, outbound, internal, or client (receive sessions that authenticated,
     or from a private address with no public EHLO name: devices, submitters).
     tls1_3..no_conversation partition sessions; incomplete is 0 (sessions are written
-    whole); no_conversation = closed before the client sent a command (port probes)
+    whole); no_conversation = closed before the client sent a command (port probes).
+    The last three split tls_failed by what the same (direction, partner) did next: the
+    first cleartext or TLS session that starts within an hour after the failed one ended
+    (cleartext wins a tie), or none.
+
+expected-servers.csv columns:
+    server,log,highest
+    one row per server (EXnn) and log (receive, send) with sessions; highest = the newest
+    version column a TLS line of it named, empty if none (2010 logs no version)
 ";
 
 pub struct Cfg {
@@ -53,6 +67,8 @@ pub struct Cfg {
     pub hours: u64,
     pub partners: usize,
     pub scanners: u64,
+    /// the index of the server that negotiates at most TLS 1.0
+    pub tls10: Option<usize>,
     pub out: PathBuf,
     pub quiet: bool,
 }
@@ -67,6 +83,7 @@ struct Flags {
     hours: u64,
     partners: Option<usize>,
     scanners: u64,
+    tls10: Option<usize>,
     quiet: bool,
     out: Option<PathBuf>,
 }
@@ -115,6 +132,7 @@ fn read_flags(mut args: impl Iterator<Item = String>) -> Result<Flags, String> {
         hours: 24,
         partners: None,
         scanners: 0,
+        tls10: None,
         quiet: false,
         out: None,
     };
@@ -146,6 +164,9 @@ fn read_flags(mut args: impl Iterator<Item = String>) -> Result<Flags, String> {
             "--hours" => f.hours = num(val("--hours")?, "--hours")?,
             "--partners" => f.partners = Some(num(val("--partners")?, "--partners")? as usize),
             "--scanners" => f.scanners = num(val("--scanners")?, "--scanners")?,
+            "--tls10-server" => {
+                f.tls10 = Some(num(val("--tls10-server")?, "--tls10-server")? as usize)
+            }
             "-q" | "--quiet" => f.quiet = true,
             _ if k.starts_with('-') && k.len() > 1 => {
                 return Err(format!("unknown option {k} (see --help)"))
@@ -177,6 +198,13 @@ fn validate(f: Flags) -> Result<Cfg, String> {
     if f.max_file < 4096 {
         return Err("--max-file-size must be at least 4KiB".into());
     }
+    let tls10 = match f.tls10 {
+        Some(0) => None,
+        Some(n) if n > f.servers => return Err("--tls10-server must be 0..=--servers".into()),
+        Some(n) => Some(n - 1),
+        // Not the first server: the 2019 one keeps showing TLS 1.3.
+        None => (f.servers - legacy).checked_sub(2),
+    };
     // About two partner domains per MiB keeps the partner table realistic at any size.
     let partners = f
         .partners
@@ -191,6 +219,7 @@ fn validate(f: Flags) -> Result<Cfg, String> {
         hours: f.hours,
         partners,
         scanners: f.scanners,
+        tls10,
         out,
         quiet: f.quiet,
     })

@@ -43,6 +43,7 @@ pub fn negotiated(s: &mut Session, l: Local, v: Ver, client: bool, suite: &Suite
     if l.srv.flavor.logs_tls() {
         let line = tls_line(l.srv.flavor, v, client, suite, l.now, l.w.mid_ms);
         s.r("*", "", &line);
+        s.logged_ver = Some(v);
         (out_of(v), suite.weak())
     } else {
         (Out::Unknown, false)
@@ -260,9 +261,10 @@ pub fn ehlo_reply_rows(s: &mut Session, flat: bool, lines: &[String]) {
     }
 }
 
-/// Between our servers TLS is what the older of the two speaks.
+/// Between our servers TLS is what the older of the two speaks: TLS 1.0 when one of
+/// them is a 2010 or the TLS 1.0-only server.
 pub fn internal_dec(a: &Srv, b: &Srv) -> (Ver, Suite) {
-    if a.flavor == Flavor::Ex2010 || b.flavor == Flavor::Ex2010 {
+    if a.max_ver.min(b.max_ver) <= Ver::T10 {
         (Ver::T10, AES128_CBC_ECDH)
     } else {
         (Ver::T12, AES256_GCM)

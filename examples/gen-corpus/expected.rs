@@ -1,6 +1,10 @@
 //! The ground truth: what every session was decided to be, counted per (direction,
-//! partner), and written to `OUT_DIR/expected.csv`.
+//! partner), and written to `OUT_DIR/expected.csv`; the newest TLS version each of our
+//! servers negotiated per log kind, written to `OUT_DIR/expected-servers.csv`.
 
+use crate::evidence::{group_key, Class, Fallback, Timeline};
+use crate::server::Srv;
+use crate::session::Session;
 use crate::tls::Ver;
 use crate::world::ip_str;
 use std::collections::{BTreeMap, HashSet};
@@ -59,7 +63,7 @@ pub const DIR_CLIENT: u8 = 3;
 const DIR_NAMES: [&str; 4] = ["inbound", "internal", "outbound", "client"];
 
 const HEAD: &str = "direction,partner,sessions,messages,tls1_3,tls1_2,tls1_1,tls1_0,ssl3,ssl2,tls_unknown,tls_failed,cleartext,incomplete,no_conversation";
-const TAIL: &str = "weak_cipher,hosts";
+const TAIL: &str = "weak_cipher,hosts,retried_in_cleartext,retried_with_tls,no_retry_seen";
 
 /// The counts per (direction, interned partner key), and the totals for the summary.
 #[derive(Default)]
@@ -68,6 +72,12 @@ pub struct Truth {
     /// `--scanners` sessions, one per address: (address, port probe). Kept apart and
     /// small, as a million of them would be a million `Counts`.
     scanners: Vec<(u32, bool)>,
+    /// every counted session on the clock, for the fallback evidence (not scanners: they
+    /// never fail and are alone in their group)
+    pub timeline: Timeline,
+    /// per server, [receive, send]: whether the log had a session, and the newest TLS
+    /// version a TLS line of it named
+    servers: Vec<[(bool, Option<Ver>); 2]>,
     pub sessions: u64,
     pub messages: u64,
 }
@@ -79,6 +89,7 @@ struct Row {
     outs: [u64; OUTS],
     weak: u64,
     hosts: usize,
+    fallback: Fallback,
 }
 
 impl Truth {
@@ -101,12 +112,61 @@ impl Truth {
         self.sessions += 1;
     }
 
+    /// Session `s` of server `srv`'s receive (else send) log wrote its last row at
+    /// `end`: onto the timeline if it was counted, and into its server's log.
+    pub fn session_over(&mut self, s: &Session, srv: usize, recv: bool, end: u64) {
+        if let Some((group, class)) = s.evidence {
+            self.timeline.push(group, class, s.start_ms, end);
+        }
+        self.server_session(srv, recv, s.logged_ver);
+    }
+
+    /// A session of server `srv`'s receive (else send) log is over; `logged` = the
+    /// version its TLS line named.
+    fn server_session(&mut self, srv: usize, recv: bool, logged: Option<Ver>) {
+        if self.servers.len() <= srv {
+            self.servers.resize(srv + 1, [(false, None); 2]);
+        }
+        let e = &mut self.servers[srv][if recv { 0 } else { 1 }];
+        e.0 = true;
+        e.1 = e.1.max(logged);
+    }
+
+    /// Writes expected-servers.csv (`server,log,highest`), by server then log.
+    pub fn write_servers(&self, servers: &[Srv], path: &Path) -> io::Result<()> {
+        let mut rows = Vec::new();
+        for (i, logs) in self.servers.iter().enumerate() {
+            for (k, &(seen, v)) in logs.iter().enumerate() {
+                if seen {
+                    let log = if k == 0 { "receive" } else { "send" };
+                    rows.push((servers[i].name.as_str(), log, v.map_or("", ver_column)));
+                }
+            }
+        }
+        rows.sort();
+        let mut w = BufWriter::new(File::create(path)?);
+        writeln!(w, "server,log,highest")?;
+        for (s, l, v) in rows {
+            writeln!(w, "{s},{l},{v}")?;
+        }
+        w.flush()
+    }
+
     /// Writes expected.csv, rows by direction then partner name; returns the row count.
-    pub fn write(&self, names: &[String], path: &Path) -> io::Result<usize> {
-        let mut rows: Vec<(&str, &str, &Counts)> = self
+    /// Takes the timeline: the evidence is computed here, once every session is over.
+    pub fn write(&mut self, names: &[String], path: &Path) -> io::Result<usize> {
+        let fallbacks = std::mem::take(&mut self.timeline).fallbacks();
+        let mut rows: Vec<(&str, &str, Row)> = self
             .counts
             .iter()
-            .map(|(&(d, p), c)| (DIR_NAMES[d as usize], names[p as usize].as_str(), c))
+            .map(|(&(d, p), c)| {
+                let f = fallbacks.get(&group_key(d, p)).copied().unwrap_or_default();
+                (
+                    DIR_NAMES[d as usize],
+                    names[p as usize].as_str(),
+                    counted_row(c, f),
+                )
+            })
             .collect();
         rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let mut scanners: Vec<(String, bool)> = self
@@ -122,13 +182,13 @@ impl Truth {
         // `counts` (their addresses are new), so there are no ties.
         let scanner_dir = DIR_NAMES[DIR_IN as usize];
         let mut si = scanners.iter().peekable();
-        for (d, p, c) in &rows {
+        for (d, p, r) in &rows {
             while let Some((ip, probe)) =
                 si.next_if(|(ip, _)| (scanner_dir, ip.as_str()) < (*d, *p))
             {
                 self.write_row(&mut w, scanner_dir, ip, &scanner_row(*probe))?;
             }
-            self.write_row(&mut w, d, p, &counted_row(c))?;
+            self.write_row(&mut w, d, p, r)?;
         }
         for (ip, probe) in si {
             self.write_row(&mut w, scanner_dir, ip, &scanner_row(*probe))?;
@@ -141,7 +201,7 @@ impl Truth {
         let o = &r.outs;
         writeln!(
             w,
-            "{d},{p},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{d},{p},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.sessions,
             r.messages,
             o[Out::V13 as usize],
@@ -157,17 +217,44 @@ impl Truth {
             o[Out::NoConversation as usize],
             r.weak,
             r.hosts,
+            r.fallback[0],
+            r.fallback[1],
+            r.fallback[2],
         )
     }
 }
 
-fn counted_row(c: &Counts) -> Row {
+fn counted_row(c: &Counts, fallback: Fallback) -> Row {
     Row {
         sessions: c.sessions,
         messages: c.messages,
         outs: c.outs,
         weak: c.weak,
         hosts: c.hosts.len(),
+        fallback,
+    }
+}
+
+/// The expected.csv column of a negotiated version.
+fn ver_column(v: Ver) -> &'static str {
+    match v {
+        Ver::T13 => "tls1_3",
+        Ver::T12 => "tls1_2",
+        Ver::T11 => "tls1_1",
+        Ver::T10 => "tls1_0",
+        Ver::Ssl3 => "ssl3",
+        Ver::Ssl2 => "ssl2",
+    }
+}
+
+/// What a session with outcome `out` is to the fallback rule; None = nothing (a port
+/// probe or an incomplete session).
+pub fn class_of(out: Out) -> Option<Class> {
+    match out {
+        Out::Clear => Some(Class::Clear),
+        Out::Failed => Some(Class::Failed),
+        Out::Incomplete | Out::NoConversation => None,
+        _ => Some(Class::Tls),
     }
 }
 
@@ -185,5 +272,6 @@ fn scanner_row(probe: bool) -> Row {
         outs,
         weak: 0,
         hosts: 1,
+        fallback: [0; 3],
     }
 }

@@ -3,12 +3,14 @@
 
 use crate::cli::Cfg;
 use crate::expected::Truth;
+use crate::fallback::Try;
 use crate::receive::{recv_ext, recv_int};
 use crate::rng::Rng;
 use crate::scanner::Scanners;
 use crate::send::{send_ext, send_int};
 use crate::server::Flavor;
 use crate::session::{Local, Session, State};
+use crate::sparse::Sparse;
 use crate::time::{iso, Diurnal, TsFmt};
 use crate::world::{build_world, World};
 use crate::writer::{next_row, open_streams, Kind, Stats, Stream};
@@ -31,6 +33,7 @@ struct Gen {
     cfg_size: u64,
     max_file: u64,
     scanners: Scanners,
+    sparse: Sparse,
 }
 
 /// Writes the corpus and expected.csv into `cfg.out`, then the summary unless quiet.
@@ -42,6 +45,8 @@ pub fn generate(cfg: &Cfg) -> io::Result<()> {
     let nexp =
         g.st.truth
             .write(&g.w.names, &cfg.out.join("expected.csv"))?;
+    g.st.truth
+        .write_servers(&g.w.servers, &cfg.out.join("expected-servers.csv"))?;
     if !cfg.quiet {
         g.summary(nexp, t0.elapsed().as_secs_f64(), &cfg.out);
     }
@@ -78,6 +83,7 @@ impl Gen {
         let period = (w.start_ms, cfg.hours * 3_600_000);
         let used = std::mem::take(&mut w.used_ips);
         let scanners = Scanners::new(cfg.seed, cfg.scanners, period, &streams, used);
+        let sparse = Sparse::new(cfg.seed, &w, &streams, period);
         Ok(Gen {
             clock: w.start_ms,
             diurnal: Diurnal::new(w.start_ms, cfg.hours),
@@ -91,6 +97,7 @@ impl Gen {
             cfg_size: cfg.size,
             max_file: cfg.max_file,
             scanners,
+            sparse,
         })
     }
 
@@ -103,13 +110,13 @@ impl Gen {
         match kind {
             Kind::FeRecv => {
                 let h = external_client(w, st);
-                recv_ext(l, st, h, false)
+                recv_ext(l, st, h, Try::First)
             }
             Kind::LegRecv => {
                 // 2010 has no FrontEnd: internet clients and our servers share its log.
                 if st.rng.chance(0.75) || w.modern.is_empty() {
                     let h = external_client(w, st);
-                    recv_ext(l, st, h, false)
+                    recv_ext(l, st, h, Try::First)
                 } else {
                     let p = *st.rng.pick(&w.modern);
                     recv_int(l, st, p, false)
@@ -132,7 +139,7 @@ impl Gen {
                     .collect();
                 if st.rng.chance(0.8) || others.is_empty() {
                     let h = w.pick_partner_host(&mut st.rng);
-                    send_ext(l, st, h, false, 0)
+                    send_ext(l, st, h, Try::First, 0)
                 } else {
                     let p = *st.rng.pick(&others);
                     send_int(l, st, p, false)
@@ -148,6 +155,10 @@ impl Gen {
         let done = next_row(&mut st.open[j], &mut self.line, &mut self.ts, self.clock);
         st.write_row(&self.line, self.clock, self.max_file, &mut self.stats)?;
         if done {
+            let recv = st.kind.recv();
+            self.st
+                .truth
+                .session_over(&st.open[j], st.srv, recv, self.clock);
             let s = st.open.swap_remove(j);
             if let Some(f) = s.followup {
                 st.open.push(*f);
@@ -162,8 +173,7 @@ impl Gen {
     fn scanner_rows(&mut self) -> io::Result<()> {
         let now = self.clock;
         while let Some((si, mut s)) = self.scanners.next_row(now, &self.w, &mut self.st) {
-            let done = next_row(&mut s, &mut self.line, &mut self.ts, now);
-            self.streams[si].write_row(&self.line, now, self.max_file, &mut self.stats)?;
+            let done = self.timed_row(si, &mut s, now)?;
             self.stats.scanner_bytes += self.line.len() as u64;
             if !done {
                 self.scanners.reschedule(si, s, now);
@@ -172,11 +182,45 @@ impl Gen {
         Ok(())
     }
 
-    /// The scanners still to come once the rest is written: the clock follows them.
-    fn finish_scanners(&mut self) -> io::Result<()> {
-        while let Some(t) = self.scanners.next_event() {
+    /// Writes the rows of low-traffic partners' sessions due by now. They count towards
+    /// `--size` like all but the scanners.
+    fn sparse_rows(&mut self) -> io::Result<()> {
+        let now = self.clock;
+        while let Some((si, mut s)) = self.sparse.next_row(now, &self.w, &mut self.st) {
+            if !self.timed_row(si, &mut s, now)? {
+                self.sparse.reschedule(si, s, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the next row of a session on its own clock (not in a stream's open list)
+    /// to stream `si` at `now`; returns whether it was the last.
+    fn timed_row(&mut self, si: usize, s: &mut Session, now: u64) -> io::Result<bool> {
+        let done = next_row(s, &mut self.line, &mut self.ts, now);
+        let st = &mut self.streams[si];
+        st.write_row(&self.line, now, self.max_file, &mut self.stats)?;
+        if done {
+            self.st.truth.session_over(s, st.srv, st.kind.recv(), now);
+        }
+        Ok(done)
+    }
+
+    /// The scanner and low-traffic sessions still to come once the rest is written: the
+    /// clock follows them.
+    fn finish_timed(&mut self) -> io::Result<()> {
+        // (Option's own min would take None, "no scanners", for the earliest.)
+        let next = |g: &Gen| {
+            g.scanners
+                .next_event()
+                .into_iter()
+                .chain(g.sparse.next_event())
+                .min()
+        };
+        while let Some(t) = next(self) {
             self.clock = self.clock.max(t);
             self.scanner_rows()?;
+            self.sparse_rows()?;
         }
         Ok(())
     }
@@ -196,6 +240,7 @@ impl Gen {
     fn step(&mut self, si: usize) -> io::Result<()> {
         self.tick();
         self.scanner_rows()?;
+        self.sparse_rows()?;
         let n = self.streams[si].open.len();
         let max_open = self.streams[si].kind.max_open();
         let start = n < 2 || (n < max_open && self.st.rng.chance(0.06));
@@ -212,7 +257,7 @@ impl Gen {
     fn run(&mut self) -> io::Result<()> {
         self.fill()?;
         self.drain()?;
-        self.finish_scanners()?;
+        self.finish_timed()?;
         for s in &mut self.streams {
             s.flush()?;
         }

@@ -3,6 +3,7 @@
 //! TLS profile and certificate each keeps for the whole corpus.
 
 use crate::expected::{DIR_CLIENT, DIR_IN};
+use crate::fallback::After;
 use crate::rng::{hash_hex, Rng};
 use crate::tls::{host_suites, Profile, Suite};
 use crate::world::ip_str;
@@ -54,6 +55,14 @@ pub struct Host {
     pub issuer: &'static str,
     pub serial: String,
     pub thumb: String,
+    /// what it does after a failed STARTTLS as a sender (see `fallback`)
+    pub retry_in: After,
+    /// what our send connector does after a failed STARTTLS to it
+    pub retry_out: After,
+    /// drops the handshake when our server offers more than TLS 1.0
+    pub drops_above_10: bool,
+    /// our send connector requires TLS for its partner: logged, never cleartext
+    pub require_tls: bool,
 }
 
 /// What the world decides about a host; `Host::new` draws the rest (suites, HELO habit,
@@ -130,6 +139,11 @@ impl Host {
             issuer,
             serial: hash_hex(idx.wrapping_mul(31) ^ 0xABCD, 32),
             thumb: hash_hex(idx.wrapping_mul(17) ^ 0x1234, 40),
+            // set by `fallback::draw_habits` once the world stands
+            retry_in: After::Clear,
+            retry_out: After::Clear,
+            drops_above_10: false,
+            require_tls: false,
         }
     }
 }

@@ -7,11 +7,12 @@ use crate::dialogue::{
     queued_reply, xproxyfrom, LOCAL_PARTS, PERMS_ANON, PERMS_INT, PERMS_SUBMIT,
 };
 use crate::expected::{Out, DIR_INTERNAL};
+use crate::fallback::{next_try, Try};
 use crate::host::{Host, HostKind};
 use crate::server::{Flavor, Srv};
-use crate::session::{Local, Session, State};
+use crate::session::{Count, Local, Session, State};
 use crate::time::iso;
-use crate::tls::{decide, Dec, Suite, Ver};
+use crate::tls::{attempt, Dec, Suite, Ver};
 
 /// The names bots greet with, one drawn per session.
 const BOT_NAMES: &[&str] = &[
@@ -54,9 +55,9 @@ pub fn internet_session(l: Local, sid: u64, ip: &str, port: u64, kind: HostKind)
     s
 }
 
-/// A session of host `hid` at our server; `force_clear` = the cleartext retry after a
-/// failed STARTTLS. The session's ground truth is counted here.
-pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Session {
+/// A session of host `hid` at our server, attempt `t` (a retry after a failed STARTTLS,
+/// or a failure a schedule wants). The session's ground truth is counted here.
+pub fn recv_ext(l: Local, st: &mut State, hid: u32, t: Try) -> Session {
     let srv = l.srv;
     let h = &l.w.hosts[hid as usize];
     // The port is drawn before the session id: the corpus depends on the order.
@@ -73,11 +74,7 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
         }
         name = st.rng.pick(BOT_NAMES).to_string();
     }
-    let dec = if force_clear {
-        Dec::Clear
-    } else {
-        decide(h, srv.flavor.max_ver(), false, &mut st.rng)
-    };
+    let dec = attempt(h, srv.max_ver, false, t, &mut st.rng);
     let helo = h.helo && matches!(dec, Dec::Clear);
     s.r(
         "<",
@@ -89,13 +86,8 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
     let (out, weak) = match dec {
         Dec::Clear => (Out::Clear, false),
         Dec::Ok(v, suite) => inbound_tls(&mut s, l, h, &name, v, &suite),
-        Dec::Fail(err) => {
-            inbound_tls_failure(&mut s, l, st, err);
-            st.account(h.dir, h.pid, h.ip, Out::Failed, 0, false);
-            if h.kind != HostKind::Bot && st.rng.chance(0.6) {
-                // the sender retries in cleartext under a new session
-                s.followup = Some(Box::new(recv_ext(l, st, hid, true)));
-            }
+        Dec::Fail(_) | Dec::Dropped => {
+            inbound_failed(&mut s, l, st, hid, (dec, t));
             return s;
         }
     };
@@ -112,8 +104,40 @@ pub fn recv_ext(l: Local, st: &mut State, hid: u32, force_clear: bool) -> Sessio
         inbound_message(&mut s, l, st, h, k);
     }
     inbound_close(&mut s, st);
-    st.account(h.dir, h.pid, h.ip, out, nmsg, weak);
+    st.account(&mut s, host_count(h, out, nmsg, weak));
     s
+}
+
+/// What a session of host `h` counts as: under its direction and partner, from its address.
+fn host_count(h: &Host, out: Out, msgs: u64, weak: bool) -> Count {
+    Count {
+        dir: h.dir,
+        pid: h.pid,
+        ip: h.ip,
+        out,
+        msgs,
+        weak,
+    }
+}
+
+/// The failed STARTTLS of attempt `t` (decided `dec`), and what the sender does next as
+/// its habit has it: the same address again without STARTTLS, or another of its
+/// addresses with STARTTLS, under a new session.
+fn inbound_failed(s: &mut Session, l: Local, st: &mut State, hid: u32, (dec, t): (Dec, Try)) {
+    let h = &l.w.hosts[hid as usize];
+    let err = match dec {
+        Dec::Fail(e) => e,
+        _ => Some("SocketError"),
+    };
+    inbound_tls_failure(s, l, st, err);
+    st.account(s, host_count(h, Out::Failed, 0, false));
+    if let Some(next) = next_try(h.retry_in, t) {
+        let from = match next {
+            Try::Retry { clear: false, .. } => l.w.sibling(hid, &mut st.rng),
+            _ => hid,
+        };
+        s.followup = Some(Box::new(recv_ext(l, st, from, next)));
+    }
 }
 
 /// Our reply to a client's EHLO (HELO when `helo`), STARTTLS offered while `starttls`:
@@ -163,7 +187,7 @@ fn bot_port_probe(s: &mut Session, st: &mut State, h: &Host) {
             "Timeout"
         },
     );
-    st.account(h.dir, h.pid, h.ip, Out::NoConversation, 0, false);
+    st.account(s, host_count(h, Out::NoConversation, 0, false));
 }
 
 /// STARTTLS that succeeds, up to our second EHLO reply; 2013+ then log how the client
@@ -357,7 +381,15 @@ pub fn recv_int(l: Local, st: &mut State, peer_i: usize, proxy: bool) -> Session
     s.r("<", "QUIT", "");
     s.r(">", "221 2.0.0 Service closing transmission channel", "");
     s.r("-", "", "Local");
-    st.account(DIR_INTERNAL, peer.pid, peer.ip, out, nmsg, weak);
+    let c = Count {
+        dir: DIR_INTERNAL,
+        pid: peer.pid,
+        ip: peer.ip,
+        out,
+        msgs: nmsg,
+        weak,
+    };
+    st.account(&mut s, c);
     s
 }
 

@@ -7,10 +7,10 @@ use crate::host::HostKind;
 use crate::receive::internet_session;
 use crate::rng::Rng;
 use crate::session::{Local, Session, State};
+use crate::timed::Timed;
 use crate::world::{ip_str, public_ip, World};
 use crate::writer::{Kind, Stream};
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 
 /// Names botnets and scanners greet with: default Windows and Linux host names, bare
 /// words. None has a dot: the partner of a scanner is its address.
@@ -41,33 +41,6 @@ const SYLLABLES: &[&str] = &[
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/// A scanner session waiting for the clock to reach its next row.
-struct Pending {
-    at: u64,
-    /// ties on `at` go in the order the rows were scheduled
-    seq: u64,
-    stream: usize,
-    session: Session,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Pending {
-    /// Reversed: the heap's top is the earliest row.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
 /// The scanners still to come and the sessions of those that have started.
 pub struct Scanners {
     rng: Rng,
@@ -82,8 +55,7 @@ pub struct Scanners {
     streams: Vec<(usize, usize)>,
     /// every address in the corpus: a scanner never shares one
     used: HashSet<u32>,
-    pending: BinaryHeap<Pending>,
-    seq: u64,
+    pending: Timed,
 }
 
 impl Scanners {
@@ -109,8 +81,7 @@ impl Scanners {
             period_ms,
             streams,
             used,
-            pending: BinaryHeap::new(),
-            seq: 0,
+            pending: Timed::default(),
         };
         s.due = s.due_of(0);
         s
@@ -130,7 +101,7 @@ impl Scanners {
     /// When the next thing happens: a scanner starts or a started one writes a row.
     pub fn next_event(&self) -> Option<u64> {
         let start = (self.started < self.total).then_some(self.due);
-        let row = self.pending.peek().map(|p| p.at);
+        let row = self.pending.next_at();
         start.into_iter().chain(row).min()
     }
 
@@ -140,28 +111,13 @@ impl Scanners {
         while self.started < self.total && self.due <= now {
             self.start(now, w, st);
         }
-        if self.pending.peek().is_some_and(|p| p.at <= now) {
-            let p = self.pending.pop().unwrap();
-            Some((p.stream, p.session))
-        } else {
-            None
-        }
+        self.pending.pop_due(now)
     }
 
     /// Puts a session back to write its next row a little later (a round trip or two).
     pub fn reschedule(&mut self, stream: usize, session: Session, now: u64) {
         let at = now + self.rng.range(1, 300);
-        self.push(at, stream, session);
-    }
-
-    fn push(&mut self, at: u64, stream: usize, session: Session) {
-        self.seq += 1;
-        self.pending.push(Pending {
-            at,
-            seq: self.seq,
-            stream,
-            session,
-        });
+        self.pending.push(at, stream, session);
     }
 
     /// The next scanner: a fresh address on one of the internet-facing logs, its session
@@ -175,7 +131,7 @@ impl Scanners {
         st.truth.account_scanner(ip, probe);
         self.started += 1;
         self.due = self.due_of(self.started);
-        self.push(now, stream, session);
+        self.pending.push(now, stream, session);
     }
 
     /// Connect, our banner, then EHLO, our reply (offering STARTTLS, never taken), QUIT

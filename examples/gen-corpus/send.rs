@@ -6,17 +6,27 @@ use crate::dialogue::{
     our_banner, our_cert, queued_reply, xproxyfrom, LOCAL_PARTS,
 };
 use crate::expected::{Out, DIR_INTERNAL, DIR_OUT};
+use crate::fallback::{next_try, Try};
 use crate::host::{Banner, Host};
 use crate::remote::{remote_banner, remote_ehlo_lines, remote_queued_reply, tls_ready};
 use crate::server::{Flavor, Srv};
-use crate::session::{Local, Session, State};
-use crate::tls::{decide, Dec, Profile, Suite, Ver};
+use crate::session::{Count, Local, Session, State};
+use crate::tls::{attempt, Dec, Profile, Suite, Ver};
 
-/// The rows a send log writes before the connection exists (hence no local endpoint).
-fn send_prologue(s: &mut Session) {
+/// What a TLS-required connector logs before it connects (the connector itself does
+/// not require TLS; the destination's TLS settings override it).
+const REQUIRE_TLS: &str = "Overriding connector TLS configuration: TlsAuthLevel -> : CertificateValidation, IgnoreSTARTTLS -> False : False, RequireTLS -> False : True";
+
+/// The rows a send log writes before the connection exists (hence no local endpoint);
+/// `require_tls` = the destination requires TLS.
+fn send_prologue(s: &mut Session, require_tls: bool) {
     s.r("*", "SendRoutingHeaders", "Set Session Permissions");
     s.r("*", "", "attempting to connect");
     s.empty_local = 2;
+    if require_tls {
+        s.r("*", "", REQUIRE_TLS);
+        s.empty_local = 3;
+    }
     s.r("+", "", "");
 }
 
@@ -42,7 +52,7 @@ pub fn send_int(l: Local, st: &mut State, peer_i: usize, proxy: bool) -> Session
         format!("{}:{port}", srv.ipstr),
         format!("{}:{rport}", peer.ipstr),
     );
-    send_prologue(&mut s);
+    send_prologue(&mut s, false);
     let (out, weak) = internal_handshake_out(&mut s, l, peer);
     if proxy {
         let x = xproxyfrom(l.w, st);
@@ -61,7 +71,15 @@ pub fn send_int(l: Local, st: &mut State, peer_i: usize, proxy: bool) -> Session
     s.r(">", "QUIT", "");
     s.r("<", "221 2.0.0 Service closing transmission channel", "");
     s.r("-", "", "Local");
-    st.account(DIR_INTERNAL, peer.pid, peer.ip, out, nmsg, weak);
+    let c = Count {
+        dir: DIR_INTERNAL,
+        pid: peer.pid,
+        ip: peer.ip,
+        out,
+        msgs: nmsg,
+        weak,
+    };
+    st.account(&mut s, c);
     s
 }
 
@@ -119,9 +137,9 @@ fn internal_message_out(s: &mut Session, l: Local, st: &mut State, peer_i: usize
     s.r("<", &q, "");
 }
 
-/// Our server delivering to partner MTA `hid`. `force_clear` = the retry without
-/// STARTTLS after a failure, which carries the `carry` messages of the failed session.
-pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u64) -> Session {
+/// Our server delivering to partner MTA `hid`, attempt `t`; a retry carries the `carry`
+/// messages of the failed session it follows (0: draw how many wait).
+pub fn send_ext(l: Local, st: &mut State, hid: u32, t: Try, carry: u64) -> Session {
     let srv = l.srv;
     let h = &l.w.hosts[hid as usize];
     let conn = if srv.flavor == Flavor::Ex2010 {
@@ -136,7 +154,7 @@ pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u6
         format!("{}:{port}", srv.ipstr),
         format!("{}:25", h.ipstr),
     );
-    send_prologue(&mut s);
+    send_prologue(&mut s, h.require_tls);
     // 2010 greets with the organisation's public name, newer versions with their own.
     let our = if srv.flavor == Flavor::Ex2010 {
         "mail.org.example".to_string()
@@ -148,10 +166,10 @@ pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u6
     let flat = srv.flavor.flat_ehlo();
     let advertises = h.profile != Profile::Clear;
     ehlo_reply_rows(&mut s, flat, &remote_ehlo_lines(h, &our, advertises));
-    let dec = if force_clear || !advertises {
-        Dec::Clear
+    let dec = if advertises {
+        attempt(h, srv.max_ver, true, t, &mut st.rng)
     } else {
-        decide(h, srv.flavor.max_ver(), true, &mut st.rng)
+        Dec::Clear
     };
     let nmsg = if carry > 0 {
         carry
@@ -161,11 +179,9 @@ pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u6
     let (out, weak) = match dec {
         Dec::Clear => (Out::Clear, false),
         Dec::Ok(v, suite) => outbound_tls(&mut s, l, h, &our, v, &suite),
-        Dec::Fail(err) => {
-            outbound_tls_failure(&mut s, l, st, h, err);
-            st.account(DIR_OUT, h.pid, h.ip, Out::Failed, 0, false);
-            // opportunistic connector: retry without STARTTLS under a new session-id
-            s.followup = Some(Box::new(send_ext(l, st, hid, true, nmsg)));
+        Dec::Fail(_) | Dec::Dropped => {
+            outbound_tls_failure(&mut s, l, st, h, dec);
+            outbound_failed(&mut s, l, st, hid, (t, nmsg));
             return s;
         }
     };
@@ -176,8 +192,35 @@ pub fn send_ext(l: Local, st: &mut State, hid: u32, force_clear: bool, carry: u6
     s.r(">", "QUIT", "");
     s.r("<", "221 2.0.0 Bye", "");
     s.r("-", "", "Local");
-    st.account(DIR_OUT, h.pid, h.ip, out, nmsg, weak);
+    st.account(&mut s, out_count(h, out, nmsg, weak));
     s
+}
+
+/// What a session to host `h` counts as: outbound, under its partner, to its address.
+fn out_count(h: &Host, out: Out, msgs: u64, weak: bool) -> Count {
+    Count {
+        dir: DIR_OUT,
+        pid: h.pid,
+        ip: h.ip,
+        out,
+        msgs,
+        weak,
+    }
+}
+
+/// Counts failed attempt `t` to host `hid`, and adds what our connector does next as its
+/// habit towards the host has it: the same host again without STARTTLS (opportunistic
+/// TLS), or the partner's next MX with STARTTLS, with the `nmsg` messages still queued.
+fn outbound_failed(s: &mut Session, l: Local, st: &mut State, hid: u32, (t, nmsg): (Try, u64)) {
+    let h = &l.w.hosts[hid as usize];
+    st.account(s, out_count(h, Out::Failed, 0, false));
+    if let Some(next) = next_try(h.retry_out, t) {
+        let to = match next {
+            Try::Retry { clear: false, .. } => l.w.sibling(hid, &mut st.rng),
+            _ => hid,
+        };
+        s.followup = Some(Box::new(send_ext(l, st, to, next, nmsg)));
+    }
 }
 
 /// How many messages wait for this host: big providers (no mail domain of their own)
@@ -219,11 +262,20 @@ fn outbound_tls(
     negotiated
 }
 
-/// STARTTLS that fails: with the certificate and error line where the version logs
-/// them, else the host just drops the connection.
-fn outbound_tls_failure(s: &mut Session, l: Local, st: &mut State, h: &Host, err: Option<&str>) {
+/// STARTTLS that fails (`dec`): with the certificate and error line where the version
+/// logs them, else the host just drops the connection; an old MTA offered more than
+/// TLS 1.0 drops it before its certificate.
+fn outbound_tls_failure(s: &mut Session, l: Local, st: &mut State, h: &Host, dec: Dec) {
     s.r(">", "STARTTLS", "");
     s.r("<", tls_ready(h.style), "");
+    let err = match dec {
+        Dec::Fail(e) => e,
+        _ => {
+            s.r("*", "", "TLS negotiation failed with error SocketError");
+            s.r("-", "", "Remote(SocketError)");
+            return;
+        }
+    };
     match err {
         Some(e) if l.srv.flavor.logs_tls() => {
             host_cert(s, l.srv.flavor.single_row_cert(), "Remote certificate", h);

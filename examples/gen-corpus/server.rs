@@ -69,6 +69,9 @@ pub struct Srv {
     pub ip: u32,
     pub ipstr: String,
     pub flavor: Flavor,
+    /// the newest TLS version it negotiates: its flavour's, or TLS 1.0 for the
+    /// `--tls10-server` (its Schannel has only TLS 1.0 enabled)
+    pub max_ver: Ver,
     pub pid: u32, // interned lower-case fqdn
     pub thumb: String,
     pub serial: String,
@@ -76,10 +79,10 @@ pub struct Srv {
 }
 
 /// The servers EX01..EXnn: flavours cycle 2019, 2016, 2013 and the last `legacy` are
-/// 2010. Their addresses go into `used` so no remote host is given one.
+/// 2010; server index `tls10` (if any) negotiates at most TLS 1.0. Their addresses go
+/// into `used` so no remote host is given one.
 pub fn build_servers(
-    n: usize,
-    legacy: usize,
+    (n, legacy, tls10): (usize, usize, Option<usize>),
     seed: u64,
     names: &mut Interner,
     used: &mut HashSet<u32>,
@@ -111,6 +114,11 @@ pub fn build_servers(
             ip,
             ipstr: ip_str(ip),
             flavor,
+            max_ver: if tls10 == Some(i) {
+                flavor.max_ver().min(Ver::T10)
+            } else {
+                flavor.max_ver()
+            },
             thumb: hash_hex(seed ^ (i as u64 + 1000), 40),
             serial: hash_hex(seed ^ (i as u64 + 2000), 32),
             intra_conn,

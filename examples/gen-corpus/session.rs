@@ -2,9 +2,11 @@
 //! session draws from: the dialogue's random stream, per-server id counters and the ground
 //! truth it is counted in.
 
-use crate::expected::{Out, Truth};
+use crate::evidence::{group_key, Class};
+use crate::expected::{class_of, Out, Truth};
 use crate::rng::{mix64, Rng};
 use crate::server::Srv;
+use crate::tls::Ver;
 use crate::world::World;
 
 /// A session's rows, each `event,data,context` (the columns after remote-endpoint),
@@ -23,6 +25,13 @@ pub struct Session {
     pub next: u32,
     /// a retry that starts when this session ends
     pub followup: Option<Box<Session>>,
+    /// its group and class for the fallback evidence, set when it is counted (none for
+    /// scanners, port probes)
+    pub evidence: Option<(u64, Class)>,
+    /// when its first row was written
+    pub start_ms: u64,
+    /// the version its TLS line names, if it writes one
+    pub logged_ver: Option<Ver>,
 }
 
 /// A field in CSV form: quoted when it holds a comma or a quote.
@@ -53,6 +62,9 @@ impl Session {
             empty_local: 0,
             next: 0,
             followup: None,
+            evidence: None,
+            start_ms: 0,
+            logged_ver: None,
         }
     }
     /// A row whose data may be any bytes (a peer's invalid UTF-8).
@@ -93,6 +105,16 @@ fn take_sid(next: &mut u64, rng: &mut Rng) -> u64 {
     let s = *next;
     *next += 1 + (rng.below(8) == 0) as u64;
     s
+}
+
+/// What one session counts as in the ground truth.
+pub struct Count {
+    pub dir: u8,
+    pub pid: u32,
+    pub ip: u32,
+    pub out: Out,
+    pub msgs: u64,
+    pub weak: bool,
 }
 
 /// What sessions draw from and count into while the corpus is written.
@@ -137,8 +159,11 @@ impl State {
     pub fn sid_from(&mut self, srv: usize, rng: &mut Rng) -> u64 {
         take_sid(&mut self.sid_next[srv], rng)
     }
-    pub fn account(&mut self, dir: u8, pid: u32, ip: u32, out: Out, msgs: u64, weak: bool) {
-        self.truth.account(dir, pid, ip, out, msgs, weak);
+    /// Counts session `s` of `pid` at address `ip`, and marks it for the timeline.
+    pub fn account(&mut self, s: &mut Session, c: Count) {
+        self.truth
+            .account(c.dir, c.pid, c.ip, c.out, c.msgs, c.weak);
+        s.evidence = class_of(c.out).map(|k| (group_key(c.dir, c.pid), k));
     }
     /// An ephemeral source port.
     pub fn port(&mut self) -> u64 {

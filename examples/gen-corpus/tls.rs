@@ -1,6 +1,7 @@
 //! The TLS model: protocol versions, cipher suites, each host's TLS profile, and what one
 //! STARTTLS attempt turns into.
 
+use crate::fallback::Try;
 use crate::host::Host;
 use crate::rng::Rng;
 
@@ -115,6 +116,9 @@ pub enum Dec {
     Ok(Ver, Suite),
     /// Some(error name) = failure line; None = STARTTLS then disconnect.
     Fail(Option<&'static str>),
+    /// an old MTA offered more than TLS 1.0 by our server: it drops the connection
+    /// during the handshake (`SocketError`); send logs only
+    Dropped,
 }
 
 const RECV_ERRORS: &[&str] = &[
@@ -134,19 +138,36 @@ const SEND_ERRORS: &[&str] = &[
     "-2146893048",
 ];
 
+/// Attempt `t` of host `h` at a server that speaks at most `srv_max`: a cleartext
+/// retry, a failure its schedule wants, or what the host's profile makes of it.
+pub fn attempt(h: &Host, srv_max: Ver, send: bool, t: Try, rng: &mut Rng) -> Dec {
+    match t {
+        Try::Retry { clear: true, .. } => Dec::Clear,
+        Try::Fail => failure(send, rng),
+        _ => decide(h, srv_max, send, rng),
+    }
+}
+
+/// A failed handshake: mostly with the error line, else STARTTLS and a disconnect.
+fn failure(send: bool, rng: &mut Rng) -> Dec {
+    let errs = if send { SEND_ERRORS } else { RECV_ERRORS };
+    if rng.chance(0.7) {
+        Dec::Fail(Some(*rng.pick(errs)))
+    } else {
+        Dec::Fail(None)
+    }
+}
+
 /// One STARTTLS attempt between host `h` and a server that speaks at most `srv_max`;
 /// `send` picks the error names Exchange logs on its sending side.
-pub fn decide(h: &Host, srv_max: Ver, send: bool, rng: &mut Rng) -> Dec {
+fn decide(h: &Host, srv_max: Ver, send: bool, rng: &mut Rng) -> Dec {
+    if send && h.drops_above_10 && srv_max > Ver::T10 {
+        return Dec::Dropped;
+    }
     let errs = if send { SEND_ERRORS } else { RECV_ERRORS };
     let v = match h.profile {
         Profile::Clear => return Dec::Clear,
-        Profile::Fail => {
-            return if rng.chance(0.7) {
-                Dec::Fail(Some(*rng.pick(errs)))
-            } else {
-                Dec::Fail(None)
-            };
-        }
+        Profile::Fail => return failure(send, rng),
         Profile::Flaky => {
             let r = rng.f64();
             if r < 0.2 {

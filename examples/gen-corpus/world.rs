@@ -1,9 +1,11 @@
 //! The world the corpus describes: our servers, the remote hosts that talk to them
 //! (providers, generated partners, address-literal clients, devices, submitters, bots),
-//! and how often each partner is picked.
+//! and how often each partner is picked; the low-traffic partners that are never picked
+//! but keep their own schedule (`sparse`).
 
 use crate::cli::Cfg;
 use crate::expected::DIR_CLIENT;
+use crate::fallback::{draw_habits, After};
 use crate::host::{case_variant, client_partner, style_for, Banner, Host, HostKind, HostSpec};
 use crate::rng::Rng;
 use crate::server::{build_servers, Flavor, Srv};
@@ -19,6 +21,10 @@ pub struct World {
     /// partner host lists for zipf-weighted choice
     pub groups: Vec<Vec<u32>>,
     pub gcum: Vec<f64>,
+    /// per host, the index of its group in `groups` or `sparse` (u32::MAX: none)
+    group_of: Vec<u32>,
+    /// the low-traffic partners' host lists: no zipf rank, a schedule of their own
+    pub sparse: Vec<Vec<u32>>,
     pub literals: Vec<u32>,
     pub devices: Vec<u32>,
     /// devices and applications that authenticate before they send (2 or 3)
@@ -44,10 +50,24 @@ impl World {
             .min(self.groups.len() - 1);
         *rng.pick(&self.groups[gi])
     }
+    /// Another address of host `hid`'s partner (maybe the same one), where a retry
+    /// comes from or goes to: senders retry from other MTAs, Exchange tries the next MX.
+    pub fn sibling(&self, hid: u32, rng: &mut Rng) -> u32 {
+        let g = self.group_of[hid as usize];
+        let gi = g & !SPARSE_BIT;
+        match g {
+            u32::MAX => hid,
+            _ if g & SPARSE_BIT != 0 => *rng.pick(&self.sparse[gi as usize]),
+            _ => *rng.pick(&self.groups[gi as usize]),
+        }
+    }
     pub fn random_domain(&self, rng: &mut Rng) -> &str {
         &self.names[*rng.pick(&self.mail_domains) as usize]
     }
 }
+
+/// Marks a `group_of` entry as an index into `World::sparse`.
+const SPARSE_BIT: u32 = 1 << 31;
 
 /// Partner keys (lower-case domains, IPs, server FQDNs) as small ids, so the ground truth
 /// is keyed by integers.
@@ -195,7 +215,12 @@ pub fn build_world(cfg: &Cfg) -> World {
     };
     let start_ms = days_from_civil(2026, 11, 25) as u64 * 86_400_000;
     let period = cfg.hours * 3_600_000;
-    let servers = build_servers(cfg.servers, cfg.legacy, cfg.seed, &mut b.names, &mut b.used);
+    let servers = build_servers(
+        (cfg.servers, cfg.legacy, cfg.tls10),
+        cfg.seed,
+        &mut b.names,
+        &mut b.used,
+    );
     let modern = (0..servers.len())
         .filter(|&i| servers[i].flavor != Flavor::Ex2010)
         .collect();
@@ -207,12 +232,20 @@ pub fn build_world(cfg: &Cfg) -> World {
     let devices = b.devices();
     let bots = b.bots(40);
     let submitters = b.submitters();
+    // What follows here draws from a stream of its own: the world above stays as it was
+    // before the fallback habits existed.
+    b.rng = Rng::new(cfg.seed, 4);
+    draw_habits(&mut b.hosts, &groups[PROVIDERS.len()..], &mut b.rng);
+    let sparse = b.sparse_partners(sparse_count(cfg.partners), cfg.partners);
+    let group_of = group_index(b.hosts.len(), &groups, &sparse);
     World {
         servers,
         modern,
         hosts: b.hosts,
         groups,
         gcum,
+        group_of,
+        sparse,
         literals,
         devices,
         submitters,
@@ -223,6 +256,28 @@ pub fn build_world(cfg: &Cfg) -> World {
         start_ms,
         mid_ms: start_ms + period / 2,
     }
+}
+
+/// How many low-traffic partners: a handful in small corpora, more in big ones.
+fn sparse_count(partners: usize) -> usize {
+    (partners / 25).clamp(8, 200)
+}
+
+/// Each host's group, `SPARSE_BIT` marking the low-traffic ones; u32::MAX for hosts in
+/// no group (literals, devices, submitters, bots).
+fn group_index(nhosts: usize, groups: &[Vec<u32>], sparse: &[Vec<u32>]) -> Vec<u32> {
+    let mut of = vec![u32::MAX; nhosts];
+    for (gi, g) in groups.iter().enumerate() {
+        for &h in g {
+            of[h as usize] = gi as u32;
+        }
+    }
+    for (gi, g) in sparse.iter().enumerate() {
+        for &h in g {
+            of[h as usize] = gi as u32 | SPARSE_BIT;
+        }
+    }
+    of
 }
 
 /// Cumulative zipf weights (s = 0.9) over `n` ranks.
@@ -324,32 +379,81 @@ impl WorldBuilder {
         let mut g = Vec::new();
         for k in 1..=nh {
             let plain = partner_mta_name(pattern, k, nh, dom);
-            let name = case_variant(&mut self.rng, &plain);
-            let profile = if self.rng.chance(0.8) {
-                base
-            } else {
-                self.rng.weighted(PROFILE_MIX)
-            };
-            let ip = self.public_ip();
-            let style = style_for(profile, &mut self.rng);
-            let cert_cn = if self.rng.chance(0.3) {
-                format!("*.{dom}")
-            } else {
-                plain.clone()
-            };
-            g.push(self.add(HostSpec {
-                kind: HostKind::Partner,
-                name: name.clone(),
-                banner: name,
-                ip,
-                pid,
-                mail_domain: Some(pid),
-                profile,
-                style,
-                cert_cn,
+            g.push(self.partner_mta(&plain, dom, pid, |rng| {
+                if rng.chance(0.8) {
+                    base
+                } else {
+                    rng.weighted(PROFILE_MIX)
+                }
             }));
         }
         g
+    }
+
+    /// The MTA `plain` of partner domain `dom`, its profile from `profile` (drawn after
+    /// the name's case: the corpus depends on the order).
+    fn partner_mta(
+        &mut self,
+        plain: &str,
+        dom: &str,
+        pid: u32,
+        profile: impl FnOnce(&mut Rng) -> Profile,
+    ) -> u32 {
+        let name = case_variant(&mut self.rng, plain);
+        let profile = profile(&mut self.rng);
+        let ip = self.public_ip();
+        let style = style_for(profile, &mut self.rng);
+        let cert_cn = if self.rng.chance(0.3) {
+            format!("*.{dom}")
+        } else {
+            plain.to_string()
+        };
+        self.add(HostSpec {
+            kind: HostKind::Partner,
+            name: name.clone(),
+            banner: name,
+            ip,
+            pid,
+            mail_domain: Some(pid),
+            profile,
+            style,
+            cert_cn,
+        })
+    }
+
+    /// `n` low-traffic partner domains, numbered on from the `first` generated ones,
+    /// with 1 or 2 MTAs each that give up after a failed STARTTLS, both ways. Their TLS
+    /// profiles cycle TLS 1.0, TLS 1.2, TLS 1.0 with weak ciphers, TLS 1.0: most would
+    /// negotiate TLS 1.0, so switching it off stops their mail.
+    fn sparse_partners(&mut self, n: usize, first: usize) -> Vec<Vec<u32>> {
+        const PROFILES: [Profile; 4] = [
+            Profile::Tls10,
+            Profile::Tls12,
+            Profile::Tls10Weak,
+            Profile::Tls10,
+        ];
+        let mut all = Vec::new();
+        for i in 0..n {
+            let dom = format!(
+                "partner{:03}.{}",
+                first + i + 1,
+                self.rng.weighted(SUFFIXES)
+            );
+            let pid = self.names.id(&dom);
+            let nh = 1 + self.rng.below(2) as usize;
+            let pattern = self.rng.below(6);
+            let mut g = Vec::new();
+            for k in 1..=nh {
+                let plain = partner_mta_name(pattern, k, nh, &dom);
+                let id = self.partner_mta(&plain, &dom, pid, |_| PROFILES[i % 4]);
+                let h = &mut self.hosts[id as usize];
+                h.retry_in = After::GiveUp;
+                h.retry_out = After::GiveUp;
+                g.push(id);
+            }
+            all.push(g);
+        }
+        all
     }
 
     /// `n` clients that greet with `EHLO [ip]` (partner = remote IP); some write a

@@ -203,9 +203,13 @@ impl Stream {
 }
 
 /// Encodes the next row of `s` into `line` (all nine columns, CRLF), logged at `now`;
-/// returns whether it was the session's last row.
+/// returns whether it was the session's last row. The first row stamps `s.start_ms`.
 pub fn next_row(s: &mut Session, line: &mut Vec<u8>, ts: &mut TsFmt, now: u64) -> bool {
     let i = s.next as usize;
+    if i == 0 {
+        // the fallback evidence measures from a session's first row
+        s.start_ms = now;
+    }
     let a = if i == 0 { 0 } else { s.ends[i - 1] as usize };
     let b = s.ends[i] as usize;
     line.clear();
