@@ -205,19 +205,18 @@ fn at_risk(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     )?;
     let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
     table(out, &PARTNER_HEADER, &rows, paint)?;
-    for p in at_risk.iter().filter(|p| !p.affected_hosts.is_empty()) {
-        writeln!(
-            out,
-            "   {} {}: {} from {}",
-            p.direction,
-            safe(&p.partner),
-            r.policy.refused_as(),
-            safe(&p.affected_hosts.join(", "))
-        )?;
-    }
-    for p in at_risk.iter().filter(|p| !p.evidence.is_empty()) {
+    // Per partner, what would be refused, then what its failed handshakes showed.
+    for p in &at_risk {
         let (direction, partner) = (p.direction, safe(&p.partner));
-        writeln!(out, "   {direction} {partner}: {}", p.evidence)?;
+        if !p.affected_hosts.is_empty() {
+            let refused = r.policy.refused_as();
+            let hosts = p.affected_hosts.join(", ");
+            let hosts = safe(&hosts);
+            writeln!(out, "   {direction} {partner}: {refused} from {hosts}")?;
+        }
+        if !p.evidence.is_empty() {
+            writeln!(out, "   {direction} {partner}: {}", p.evidence)?;
+        }
     }
     Ok(())
 }

@@ -326,6 +326,34 @@ fn generated_corpus_matches_its_ground_truth() {
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w);
     }
+    assert_eq!(
+        servers_highest(&corpus),
+        std::fs::read_to_string(corpus.join("expected-servers.csv")).unwrap()
+    );
+}
+
+/// `servers[]` of the JSON report as the generator's `expected-servers.csv` writes it:
+/// `server,log,highest`, sorted by server then log.
+fn servers_highest(corpus: &Path) -> String {
+    let out = smtptls()
+        .arg("analyze")
+        .arg(corpus)
+        .args(["--json", "-", "-j2"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut rows: Vec<String> = (json["servers"].as_array().unwrap().iter())
+        .map(|s| {
+            let highest = s["highest"].as_str().unwrap_or("");
+            format!(
+                "{},{},{highest}\n",
+                s["server"].as_str().unwrap(),
+                s["log"].as_str().unwrap()
+            )
+        })
+        .collect();
+    rows.sort();
+    format!("server,log,highest\n{}", rows.concat())
 }
 
 /// `smtptls ARGS` on a terminal, the progress bar shown after `delay_ms`.
