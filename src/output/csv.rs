@@ -83,7 +83,11 @@ impl Writer for CsvWriter {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(header())?;
         for p in &doc.report.partners {
-            w.write_record(record(p).iter().map(|s| csv_cell(s).into_owned()))?;
+            // Field by field: a cell is copied only when it needs its guard quote.
+            for cell in record(p) {
+                w.write_field(csv_cell(&cell).as_bytes())?;
+            }
+            w.write_record(None::<&[u8]>)?;
         }
         w.flush()?;
         Ok(())

@@ -123,7 +123,9 @@ pub fn timestamp(input: &[u8]) -> IResult<&[u8], Millis> {
 /// ISO 8601 UTC with milliseconds, the form Exchange writes.
 pub fn format_millis(ms: Millis) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        // RFC 3339's writer, not a format string: it is parsed on every call otherwise,
+        // and a report of a million partners writes two times per partner.
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()
 }
 
