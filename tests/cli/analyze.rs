@@ -335,13 +335,7 @@ fn generated_corpus_matches_its_ground_truth() {
 /// `servers[]` of the JSON report as the generator's `expected-servers.csv` writes it:
 /// `server,log,highest`, sorted by server then log.
 fn servers_highest(corpus: &Path) -> String {
-    let out = smtptls()
-        .arg("analyze")
-        .arg(corpus)
-        .args(["--json", "-", "-j2"])
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = crate::logs::analyze_json(corpus, &["-j2"]);
     let mut rows: Vec<String> = (json["servers"].as_array().unwrap().iter())
         .map(|s| {
             let highest = s["highest"].as_str().unwrap_or("");

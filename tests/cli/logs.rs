@@ -153,6 +153,23 @@ pub fn analyze_csv(path: &Path, extra: &[&str]) -> Vec<Vec<String>> {
     csv_rows(&out.stdout)
 }
 
+/// Runs `analyze PATH` plus extra args and returns what it printed, whatever its status.
+pub fn analyze_stdout(path: &Path, extra: &[&str]) -> String {
+    let out = smtptls()
+        .arg("analyze")
+        .arg(path)
+        .args(extra)
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `analyze PATH --json -` plus extra args and returns the parsed report.
+pub fn analyze_json(path: &Path, extra: &[&str]) -> serde_json::Value {
+    let text = analyze_stdout(path, &[&["--json", "-"], extra].concat());
+    serde_json::from_str(&text).expect("JSON report")
+}
+
 /// Runs `smtptls ARGS` under a pseudo-terminal (util-linux `script`) with `env` set (and
 /// `NO_COLOR` only if `env` sets it); returns what the terminal showed.
 pub fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {

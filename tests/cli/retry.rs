@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::logs::{analyze_csv, quote, smtptls, write_log};
+use crate::logs::{analyze_csv, analyze_json, analyze_stdout, quote, smtptls, write_log};
 
 /// What one receive session does about TLS.
 #[derive(Clone, Copy)]
@@ -303,24 +303,12 @@ fn evidence_is_the_same_for_any_split_of_the_input() {
 fn terminal_and_json_show_the_evidence() {
     let dir = tempfile::tempdir().unwrap();
     write_logs(dir.path());
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--color", "never"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = analyze_stdout(dir.path(), &["--color", "never"]);
     assert!(
         text.contains("   inbound b.example: did not retry after 1 of 1 failed handshakes\n"),
         "{text}"
     );
-    let out = smtptls()
-        .arg("analyze")
-        .arg(dir.path())
-        .args(["--json", "-"])
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = analyze_json(dir.path(), &[]);
     let e = (json["partners"].as_array().unwrap().iter())
         .find(|p| p["partner"] == "e.example")
         .unwrap();
