@@ -68,7 +68,9 @@ fn page(doc: &Document) -> Markup {
 /// What a class means for the mail, and what to do.
 fn advice(i: Impact) -> &'static str {
     match i {
-        Impact::MailStops => "TLS is required: mail would queue. Fix before the change.",
+        Impact::MailStops => {
+            "TLS is required, or the partner was seen not to retry: mail would queue. Fix before the change."
+        }
         Impact::FallsBackToCleartext => {
             "Never negotiated an allowed version: mail would go in cleartext. Contact them."
         }
@@ -300,7 +302,7 @@ fn risk_table(rows: &[&PartnerRow], refused: &str) -> Markup {
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.hosts))
                         td.seen { (p.outcomes.summary()) } td.name { (p.affected_hosts.join(", ")) }
-                        td { (p.evidence) }
+                        td.evidence { (p.evidence) }
                     }
                 }
             }

@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
-use super::model::{PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow};
+use super::model::{
+    Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
+};
 use crate::collect::{Cell, Counts, Id, OwnServer, Partial, Tables, PROBLEM_SAMPLES};
 use crate::error::Error;
 use crate::input::LogFile;
@@ -78,7 +80,34 @@ struct Extras<'p> {
     affected: Vec<String>,
     /// Covered by `--require-tls` (its name or one of its mail domains).
     required: bool,
+    /// Its send sessions required TLS (a RequireTLS override).
+    connector_required: bool,
     retries: Retries,
+}
+
+impl Extras<'_> {
+    /// What the partner's class rests on beyond its versions: why its mail stops, then
+    /// what its failed handshakes showed.
+    fn evidence(&self, t: &PartnerTotals) -> String {
+        let mut parts = Vec::new();
+        if t.impact == Impact::MailStops {
+            if self.required {
+                parts.push("TLS required by --require-tls".to_string());
+            }
+            if self.connector_required {
+                parts.push("its send sessions required TLS (RequireTLS)".to_string());
+            }
+            if t.auth_refused > 0 {
+                let n = t.auth_refused;
+                parts.push(format!(
+                    "{n} authenticated sessions would be refused (AUTH needs TLS)"
+                ));
+            }
+        }
+        parts.push(self.retries.sentence());
+        parts.retain(|p| !p.is_empty());
+        parts.join("; ")
+    }
 }
 
 /// Sums `(group, key, sessions)` per group and key, then calls `keep` with each group's
@@ -272,6 +301,7 @@ fn partner_cells<'p>(
             *remote_ids.entry(r).or_insert(next)
         });
         let signs = partial.peer(cell.peer).signs;
+        extras[partner].connector_required |= signs.requires_tls;
         // Required either by `--require-tls` or by the send session itself (a RequireTLS
         // override): refused, such mail queues.
         let flags = CellFlags {
@@ -341,6 +371,7 @@ fn partner_rows(
             let mut ciphers: Vec<String> = e.ciphers.iter().map(|c| c.label()).collect();
             ciphers.sort();
             ciphers.dedup();
+            let evidence = e.evidence(&t);
             PartnerRow {
                 direction: *direction,
                 partner: name.clone(),
@@ -360,7 +391,7 @@ fn partner_rows(
                 } else {
                     Vec::new()
                 },
-                evidence: e.retries.sentence(),
+                evidence,
                 retries: e.retries,
             }
         })

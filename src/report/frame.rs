@@ -178,6 +178,8 @@ pub struct PartnerTotals {
     pub first: Option<Millis>,
     pub last: Option<Millis>,
     pub outcomes: OutcomeCounts,
+    /// Authenticated sessions the policy refuses (AUTH needs TLS): a reason mail stops.
+    pub auth_refused: u64,
 }
 
 /// A class as a literal of the table: its code.
@@ -307,6 +309,7 @@ pub fn partner_table(cells: PartnerCells, min: MinTls) -> PolarsResult<Vec<Partn
     let hosts = u64s(&df, "hosts")?;
     let first = times(&df, "first")?;
     let last = times(&df, "last")?;
+    let auth_refused = u64s(&df, "auth_refused")?;
     let columns: Vec<Vec<u64>> = (Outcome::ALL.iter())
         .map(|o| u64s(&df, o.column()))
         .collect::<PolarsResult<_>>()?;
@@ -325,6 +328,7 @@ pub fn partner_table(cells: PartnerCells, min: MinTls) -> PolarsResult<Vec<Partn
             first: first[i],
             last: last[i],
             outcomes,
+            auth_refused: auth_refused[i],
         }
     });
     Ok(totals.collect())

@@ -79,6 +79,14 @@ fn impact(dir: &Path, direction: &str, partner: &str, extra: &[&str]) -> String 
     row.split(',').nth(2).unwrap().to_string()
 }
 
+/// The `evidence` cell of one partner's CSV row.
+fn evidence(dir: &Path, direction: &str, partner: &str) -> String {
+    let rows = analyze_csv(dir, &[]);
+    let at = rows[0].iter().position(|h| h == "evidence").unwrap();
+    let row = (rows.iter()).find(|r| r[0] == direction && r[1] == partner);
+    row.unwrap_or_else(|| panic!("{rows:?}"))[at].clone()
+}
+
 #[test]
 fn require_tls_override_makes_an_outbound_tls1_0_partner_mail_stops() {
     let dir = tempfile::tempdir().unwrap();
@@ -107,6 +115,12 @@ fn require_tls_override_makes_an_outbound_tls1_0_partner_mail_stops() {
         impact(dir.path(), "outbound", "optional.example", &[]),
         "falls_back_to_cleartext"
     );
+    // The class says what it rests on.
+    assert_eq!(
+        evidence(dir.path(), "outbound", "required.example"),
+        "its send sessions required TLS (RequireTLS)"
+    );
+    assert_eq!(evidence(dir.path(), "outbound", "optional.example"), "");
 }
 
 #[test]
