@@ -16,6 +16,9 @@ use crate::report::{Impact, PartnerRow, Report};
 pub struct TerminalWriter {
     /// How many partners of each class that is not at risk to list.
     pub others_shown: usize,
+    /// How many partners (and devices) at risk to list, worst first; the CSV and JSON
+    /// carry the rest, which the summary counts.
+    pub at_risk_shown: usize,
     pub paint: Paint,
 }
 
@@ -23,6 +26,7 @@ impl Default for TerminalWriter {
     fn default() -> Self {
         TerminalWriter {
             others_shown: 10,
+            at_risk_shown: 200,
             paint: Paint::default(),
         }
     }
@@ -117,7 +121,7 @@ impl Writer for TerminalWriter {
         question(r, out)?;
         totals(&r.stats, out)?;
         not_ready(r, out)?;
-        at_risk(r, self.paint, out)?;
+        self.at_risk(r, out)?;
         self.clients(r, out)?;
         by_impact(r, self.paint, out)?;
         self.other_lists(r, out)?;
@@ -183,44 +187,6 @@ fn not_ready(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The partners whose mail the change would hurt, with the hosts that would be refused
-/// (devices and applications have their own section).
-fn at_risk(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
-    let at_risk: Vec<_> = (r.at_risk())
-        .filter(|p| p.direction != Direction::Client)
-        .collect();
-    writeln!(out)?;
-    if at_risk.is_empty() {
-        return writeln!(out, "No partner is at risk.");
-    }
-    let partners = (r.partners.iter())
-        .filter(|p| p.direction != Direction::Client)
-        .count();
-    writeln!(
-        out,
-        "PARTNERS AT RISK: {} of {} (sessions affected: {})",
-        at_risk.len(),
-        partners,
-        thousands(at_risk.iter().map(|p| p.sessions).sum())
-    )?;
-    let rows: Vec<_> = at_risk.iter().map(|p| partner_cells(p)).collect();
-    table(out, &PARTNER_HEADER, &rows, paint)?;
-    // Per partner, what would be refused, then what its failed handshakes showed.
-    for p in &at_risk {
-        let (direction, partner) = (p.direction, safe(&p.partner));
-        if !p.affected_hosts.is_empty() {
-            let refused = r.policy.refused_as();
-            let hosts = p.affected_hosts.join(", ");
-            let hosts = safe(&hosts);
-            writeln!(out, "   {direction} {partner}: {refused} from {hosts}")?;
-        }
-        if !p.evidence.is_empty() {
-            writeln!(out, "   {direction} {partner}: {}", p.evidence)?;
-        }
-    }
-    Ok(())
-}
-
 /// Partners and sessions per class.
 fn by_impact(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
@@ -242,6 +208,52 @@ fn by_impact(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
 }
 
 impl TerminalWriter {
+    /// The partners whose mail the change would hurt, with the hosts that would be refused
+    /// (devices and applications have their own section).
+    fn at_risk(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let at_risk: Vec<_> = (r.at_risk())
+            .filter(|p| p.direction != Direction::Client)
+            .collect();
+        writeln!(out)?;
+        if at_risk.is_empty() {
+            return writeln!(out, "No partner is at risk.");
+        }
+        let partners = (r.partners.iter())
+            .filter(|p| p.direction != Direction::Client)
+            .count();
+        writeln!(
+            out,
+            "PARTNERS AT RISK: {} of {} (sessions affected: {})",
+            at_risk.len(),
+            partners,
+            thousands(at_risk.iter().map(|p| p.sessions).sum())
+        )?;
+        let shown = &at_risk[..at_risk.len().min(self.at_risk_shown)];
+        let rows: Vec<_> = shown.iter().map(|p| partner_cells(p)).collect();
+        table(out, &PARTNER_HEADER, &rows, self.paint)?;
+        if shown.len() < at_risk.len() {
+            let more = thousands((at_risk.len() - shown.len()) as u64);
+            writeln!(
+                out,
+                " ... and {more} more partners at risk (every one is in the CSV and JSON)"
+            )?;
+        }
+        // Per partner, what would be refused, then what its failed handshakes showed.
+        for p in shown {
+            let (direction, partner) = (p.direction, safe(&p.partner));
+            if !p.affected_hosts.is_empty() {
+                let refused = r.policy.refused_as();
+                let hosts = p.affected_hosts.join(", ");
+                let hosts = safe(&hosts);
+                writeln!(out, "   {direction} {partner}: {refused} from {hosts}")?;
+            }
+            if !p.evidence.is_empty() {
+                writeln!(out, "   {direction} {partner}: {}", p.evidence)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Devices and applications that hand mail to our servers: every one at risk, then
     /// the busiest of the rest.
     fn clients(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -252,7 +264,9 @@ impl TerminalWriter {
             return Ok(());
         }
         let at_risk = clients.iter().filter(|p| p.impact.at_risk()).count();
-        let shown = at_risk.max(self.others_shown).min(clients.len());
+        let shown = (at_risk.min(self.at_risk_shown))
+            .max(self.others_shown)
+            .min(clients.len());
         writeln!(out)?;
         writeln!(
             out,
@@ -364,5 +378,42 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    fn falls_back(partner: &str) -> PartnerRow {
+        let json = format!(
+            r#"{{"direction":"inbound","partner":"{partner}","impact":"falls_back_to_cleartext",
+                "sessions":1,"messages":0,"weak_cipher":0,"hosts":1,"example_host":"",
+                "mail_domains":[],"ciphers":[],"first_seen":null,"last_seen":null,
+                "affected_hosts":["mx.{partner}"]}}"#
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn at_risk_lists_the_worst_and_counts_the_rest() {
+        let report = Report {
+            policy: Default::default(),
+            stats: Stats::default(),
+            partners: ["a.example", "b.example", "c.example"]
+                .map(falls_back)
+                .to_vec(),
+            servers: Vec::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            days: Vec::new(),
+            partner_days: Vec::new(),
+        };
+        let writer = TerminalWriter {
+            at_risk_shown: 2,
+            ..TerminalWriter::default()
+        };
+        let mut out = Vec::new();
+        writer.at_risk(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("PARTNERS AT RISK: 3 of 3"), "{text}");
+        assert!(text.contains(" ... and 1 more partners at risk"), "{text}");
+        assert!(text.contains("inbound b.example: below TLS 1.1 from mx.b.example"));
+        assert!(!text.contains("c.example"), "{text}");
     }
 }
