@@ -312,6 +312,52 @@ pub struct Partial {
     problems: Vec<Problem>,
     /// Messages about whole files (`path: message`), in file order.
     warnings: Vec<(u32, String)>,
+    /// `Some` only for a run that adds to a store (see [`Partial::new_for_store`]).
+    by_file: Option<Box<ByFile>>,
+}
+
+/// A session's key within its file: (session-id, hash of the remote endpoint).
+pub type OpenKey = (u64, u64);
+
+/// What a store-mode partial keeps per input file: each file's sessions as a partial of
+/// their own (the contribution that file makes to the store, replaced as a whole when the
+/// file is read again), and the sessions each file leaves open at its end.
+#[derive(Debug, Default)]
+struct ByFile {
+    contributions: FxHashMap<u32, Partial>,
+    open_at_end: FxHashMap<u32, FxHashSet<OpenKey>>,
+    /// Per file, the sessions open at the end of the unread file before it: a fragment of
+    /// one of these without its first row is that file's session, already stored there.
+    foreign: FxHashMap<u32, FxHashSet<OpenKey>>,
+}
+
+impl ByFile {
+    fn merge(&mut self, o: ByFile) {
+        for (file, p) in o.contributions {
+            match self.contributions.entry(file) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(p);
+                }
+                std::collections::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(p),
+            }
+        }
+        for (file, keys) in o.open_at_end {
+            self.open_at_end.entry(file).or_default().extend(keys);
+        }
+        for (file, keys) in o.foreign {
+            self.foreign.entry(file).or_default().extend(keys);
+        }
+    }
+
+    /// Whether a leftover fragment is the continuation of a session another file owns.
+    fn is_foreign(&self, key: &FragmentKey, facts: &SessionFacts) -> bool {
+        let file = facts.origin.map(|(_, f)| f);
+        !facts.started
+            && !facts.connected
+            && file
+                .and_then(|f| self.foreign.get(&f))
+                .is_some_and(|keys| keys.contains(&(key.session, key.remote)))
+    }
 }
 
 /// The tables a report is built from, taken out of the partial so that they can be freed
@@ -427,6 +473,13 @@ impl Partial {
     /// Folds a finished session into the counts.
     pub fn add_session(&mut self, s: Session) {
         self.stats.sessions += 1;
+        if let Some(by_file) = &mut self.by_file {
+            let file = s.origin.unwrap_or(u32::MAX);
+            (by_file.contributions.entry(file))
+                .or_insert_with(|| Partial::new(true))
+                .add_session(s);
+            return;
+        }
         if let Some(local) = &s.local {
             if !self.local_addresses.contains(local) {
                 self.local_addresses.insert(local.clone());
@@ -495,6 +548,136 @@ impl Partial {
             by_day,
             ..Partial::default()
         }
+    }
+
+    /// An empty partial for a run that adds to a store: every session goes to the
+    /// contribution of the file holding its first row (see [`Partial::take_contributions`]),
+    /// kept per day.
+    pub fn new_for_store() -> Partial {
+        Partial {
+            by_day: true,
+            by_file: Some(Box::default()),
+            ..Partial::default()
+        }
+    }
+
+    /// A session of `file` still open at the end of a stretch (store mode only).
+    pub fn note_open(&mut self, file: u32, key: OpenKey) {
+        if let Some(by_file) = &mut self.by_file {
+            by_file.open_at_end.entry(file).or_default().insert(key);
+        }
+    }
+
+    /// The sessions open at the end of the stored, unread file before `file`: their
+    /// fragments here are that file's (store mode only; set before [`Partial::stitch`]).
+    pub fn set_foreign(&mut self, file: u32, keys: impl IntoIterator<Item = OpenKey>) {
+        if let Some(by_file) = &mut self.by_file {
+            by_file.foreign.entry(file).or_default().extend(keys);
+        }
+    }
+
+    /// Each file's contribution and the sessions it left open at its end, by file index
+    /// (store mode; empty otherwise). Files without sessions are not listed.
+    pub fn take_contributions(&mut self) -> Vec<(u32, Partial, Vec<OpenKey>)> {
+        let Some(mut by_file) = self.by_file.take() else {
+            return Vec::new();
+        };
+        let mut files: Vec<u32> = by_file.contributions.keys().copied().collect();
+        files.extend(by_file.open_at_end.keys());
+        files.sort_unstable();
+        files.dedup();
+        (files.into_iter())
+            .map(|f| {
+                let p = (by_file.contributions.remove(&f)).unwrap_or_else(|| Partial::new(true));
+                let mut open: Vec<_> = (by_file.open_at_end.remove(&f))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                open.sort_unstable();
+                (f, p, open)
+            })
+            .collect()
+    }
+
+    /// What became of a file, once its reading is done.
+    pub fn fate(&self, file: u32) -> Option<FileFate> {
+        self.files.get(&file).copied()
+    }
+
+    /// Sessions per (peer, mail domain), with the domain's name.
+    pub fn domain_counts(&self) -> impl Iterator<Item = (Id, &str, u64)> {
+        (self.domains.iter()).map(|((p, d), n)| (*p, self.domain(*d), *n))
+    }
+
+    /// The sessions' attempts, for the fallback evidence.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// Server names by local address.
+    pub fn server_names(&self) -> impl Iterator<Item = (&Address, &Arc<str>)> {
+        self.server_names.iter()
+    }
+
+    /// Adds a stored cell (a store's contents, read back).
+    pub fn add_stored_cell(
+        &mut self,
+        peer: Peer,
+        outcome: TlsOutcome,
+        day: Option<i32>,
+        c: Counts,
+    ) {
+        let cell = Cell {
+            peer: intern(&mut self.peers, peer),
+            outcome: intern(&mut self.outcomes, outcome),
+            day: day.filter(|_| self.by_day),
+        };
+        self.stats.sessions += c.sessions;
+        *self.cells.entry(cell).or_default() += c;
+    }
+
+    /// Adds stored sessions of a peer that carried a mail domain.
+    pub fn add_stored_domain(&mut self, peer: Peer, domain: &str, sessions: u64) {
+        let peer = intern(&mut self.peers, peer);
+        let domain = intern(&mut self.domain_names, Box::from(domain));
+        *self.domains.entry((peer, domain)).or_default() += sessions;
+    }
+
+    /// Adds a stored attempt.
+    pub fn add_stored_attempt(&mut self, peer: Peer, start: Millis, end: Millis, what: Try) {
+        let peer = intern(&mut self.peers, peer);
+        self.attempts.push(Attempt::new(peer, start, end, what));
+    }
+
+    /// Adds stored sessions of one of our servers.
+    pub fn add_stored_server(&mut self, server: OwnServer, kind: LogKind, o: Outcome, n: u64) {
+        *self.servers.entry((server, kind, o)).or_default() += n;
+    }
+
+    /// Adds a stored local address, with the server name a receive connector gave it.
+    pub fn add_stored_local(&mut self, addr: Address, name: Option<Arc<str>>) {
+        if let Some(name) = name {
+            self.name_server(&addr, &name);
+        }
+        self.local_addresses.insert(addr);
+    }
+
+    /// Puts the tables a report is built from (read back from a store) in place of this
+    /// partial's: the run totals, problems and warnings stay those of this run's reading,
+    /// but its sessions are the store's.
+    pub fn replace_tables(&mut self, stored: Partial) {
+        self.by_file = None;
+        self.by_day = stored.by_day;
+        self.peers = stored.peers;
+        self.outcomes = stored.outcomes;
+        self.domain_names = stored.domain_names;
+        self.cells = stored.cells;
+        self.domains = stored.domains;
+        self.attempts = stored.attempts;
+        self.local_addresses = stored.local_addresses;
+        self.server_names = stored.server_names;
+        self.servers = stored.servers;
+        self.stats.sessions = stored.stats.sessions;
     }
 
     pub fn peer(&self, id: Id) -> &Peer {
@@ -589,6 +772,9 @@ impl Partial {
             self.file_fate(file, fate);
         }
         self.unreadable_paths += o.unreadable_paths;
+        if let Some(theirs) = o.by_file {
+            self.by_file.get_or_insert_with(Box::default).merge(*theirs);
+        }
         self.stats += &o.stats;
         self.stretch_lines.extend(o.stretch_lines);
         self.problems.extend(o.problems);
@@ -634,6 +820,9 @@ impl Partial {
             }
             if !f.facts.is_complete() {
                 self.stats.partial_sessions += 1;
+            }
+            if (self.by_file.as_ref()).is_some_and(|b| b.is_foreign(&key, &f.facts)) {
+                continue;
             }
             self.add_session(f.facts.finish(key.kind));
         }
@@ -681,6 +870,7 @@ mod tests {
     ) -> Session {
         Session {
             kind: LogKind::Receive,
+            origin: None,
             server: None,
             local: None,
             remote: Some(Address::Ip(remote.parse().unwrap())),

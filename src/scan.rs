@@ -182,7 +182,10 @@ impl Scanner {
                 {
                     return;
                 }
-                new.insert(SessionFacts::default())
+                new.insert(SessionFacts {
+                    origin: Some((row.seq, self.origin.file)),
+                    ..SessionFacts::default()
+                })
             }
         };
         // A session's rows come in sequence order: one at or below the highest read is
@@ -309,6 +312,9 @@ impl Scanner {
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
         for ((session, remote), facts) in open {
+            if !facts.ended {
+                out.note_open(self.origin.file, (session, remote));
+            }
             out.add_fragment(
                 FragmentKey {
                     folder: self.origin.folder,

@@ -116,6 +116,9 @@ pub struct SessionFacts {
     pub mail_from_seqs: Vec<u32>,
     /// Distinct mail domains, lower-case (MAIL FROM inbound, RCPT TO outbound).
     pub domains: Vec<Box<str>>,
+    /// (sequence number, file index) of the lowest row read: the file that holds the
+    /// session's first row owns it, so a store credits each session to one file.
+    pub origin: Option<(u32, u32)>,
 }
 
 impl SessionFacts {
@@ -159,6 +162,7 @@ impl SessionFacts {
         for d in o.domains {
             self.add_domain(d);
         }
+        self.origin = min_opt(self.origin, o.origin);
     }
 
     /// A MAIL FROM at `seq`; the same row read twice is one message.
@@ -314,6 +318,7 @@ impl SessionFacts {
         let (signs, messages) = (self.signs(), self.messages());
         Session {
             kind,
+            origin: self.origin.map(|(_, file)| file),
             server: self.server.map(|s| s.value),
             local: self.local.map(|s| s.value),
             remote: self.remote.map(|s| s.value),
@@ -366,6 +371,8 @@ pub struct Signs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub kind: LogKind,
+    /// The index of the file holding the session's first row (see [`SessionFacts::origin`]).
+    pub origin: Option<u32>,
     pub server: Option<Arc<str>>,
     pub local: Option<Address>,
     pub remote: Option<Address>,
