@@ -17,7 +17,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::collect::{FileFate, Partial};
@@ -225,24 +224,15 @@ impl Store {
             })
             .map(|(id, g, d)| self.partition(&id, g, &d))
             .collect();
-        parts
-            .par_iter()
-            .try_fold(
-                || Partial::new(by_day),
-                |mut p, path| {
-                    let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
-                    let df = table::read_frame(f).map_err(|e| io_err(path, e))?;
-                    table::load_frame(&df, &mut p).map_err(|e| io_err(path, e))?;
-                    Ok(p)
-                },
-            )
-            .try_reduce(
-                || Partial::new(by_day),
-                |mut a, b| {
-                    a.merge(b);
-                    Ok(a)
-                },
-            )
+        // One after the other, on this thread: polars parallelises each read itself, and
+        // its readers want more stack than a worker thread has in a debug build.
+        let mut out = Partial::new(by_day);
+        for path in &parts {
+            let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+            let df = table::read_frame(f).map_err(|e| io_err(path, e))?;
+            table::load_frame(&df, &mut out).map_err(|e| io_err(path, e))?;
+        }
+        Ok(out)
     }
 }
 

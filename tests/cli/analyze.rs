@@ -265,7 +265,7 @@ fn missing_path_is_reported_and_the_rest_analysed() {
 }
 
 /// The corpus generator (`examples/gen-corpus/`), which `cargo test` builds.
-fn gen_corpus() -> std::path::PathBuf {
+pub fn gen_corpus() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(Path::parent).unwrap();
     let bin = debug.join("examples").join("gen-corpus");
