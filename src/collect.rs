@@ -316,23 +316,23 @@ pub struct Partial {
     by_file: Option<Box<ByFile>>,
 }
 
-/// A session's key within its file: (session-id, hash of the remote endpoint).
-pub type OpenKey = (u64, u64);
+/// One file's part of a store-mode read: its file index, the sessions that start and end
+/// in it, and the fragments of those that do not.
+pub type Contribution = (u32, Partial, Vec<(FragmentKey, SessionFacts)>);
 
 /// What a store-mode partial keeps per input file: each file's sessions as a partial of
 /// their own (the contribution that file makes to the store, replaced as a whole when the
-/// file is read again), and the sessions each file leaves open at its end.
+/// file is read again), and the fragments of the sessions that do not start and end in
+/// it. Those are not stitched here but stored, and stitched when the store is read, with
+/// the fragments of every file the store holds.
 #[derive(Debug, Default)]
 struct ByFile {
     contributions: FxHashMap<u32, Partial>,
-    open_at_end: FxHashMap<u32, FxHashSet<OpenKey>>,
-    /// Per file, the sessions open at the end of the unread file before it: a fragment of
-    /// one of these without its first row is that file's session, already stored there.
-    foreign: FxHashMap<u32, FxHashSet<OpenKey>>,
+    fragments: FxHashMap<(u32, FragmentKey), Fragment>,
 }
 
 impl ByFile {
-    fn merge(&mut self, o: ByFile) {
+    fn merge(&mut self, o: ByFile) -> Vec<(FragmentKey, Fragment)> {
         for (file, p) in o.contributions {
             match self.contributions.entry(file) {
                 std::collections::hash_map::Entry::Vacant(v) => {
@@ -341,22 +341,50 @@ impl ByFile {
                 std::collections::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(p),
             }
         }
-        for (file, keys) in o.open_at_end {
-            self.open_at_end.entry(file).or_default().extend(keys);
+        let mut done = Vec::new();
+        for ((file, key), f) in o.fragments {
+            done.extend(self.add_fragment(file, key, f));
         }
-        for (file, keys) in o.foreign {
-            self.foreign.entry(file).or_default().extend(keys);
-        }
+        done
     }
 
-    /// Whether a leftover fragment is the continuation of a session another file owns.
-    fn is_foreign(&self, key: &FragmentKey, facts: &SessionFacts) -> bool {
-        let file = facts.origin.map(|(_, f)| f);
-        !facts.started
-            && !facts.connected
-            && file
-                .and_then(|f| self.foreign.get(&f))
-                .is_some_and(|keys| keys.contains(&(key.session, key.remote)))
+    /// The stitched and partial sessions a run over just these files would count among
+    /// the fragments kept for the store: the run's own figures, whatever the store adds.
+    fn stitched_across_files(&self) -> (u64, u64) {
+        let mut frags: Vec<_> = self.fragments.iter().collect();
+        frags.sort_by_key(|((file, key), _)| (*file, *key));
+        let mut scratch = Partial::default();
+        for ((_, key), f) in frags {
+            scratch.add_fragment(*key, f.clone());
+        }
+        scratch.stitch();
+        (
+            scratch.stats.stitched_sessions,
+            scratch.stats.partial_sessions,
+        )
+    }
+
+    /// Merges a fragment with the other fragments of its session in the same file;
+    /// returns the session once it started and ended in that file.
+    fn add_fragment(
+        &mut self,
+        file: u32,
+        key: FragmentKey,
+        f: Fragment,
+    ) -> Option<(FragmentKey, Fragment)> {
+        use std::collections::hash_map::Entry;
+        match self.fragments.entry((file, key)) {
+            Entry::Vacant(v) => {
+                v.insert(f);
+                None
+            }
+            Entry::Occupied(mut o) => {
+                let mine = o.get_mut();
+                mine.facts.merge(f.facts);
+                mine.stretches += f.stretches;
+                mine.facts.is_complete().then(|| (key, o.remove()))
+            }
+        }
     }
 }
 
@@ -561,40 +589,26 @@ impl Partial {
         }
     }
 
-    /// A session of `file` still open at the end of a stretch (store mode only).
-    pub fn note_open(&mut self, file: u32, key: OpenKey) {
-        if let Some(by_file) = &mut self.by_file {
-            by_file.open_at_end.entry(file).or_default().insert(key);
-        }
-    }
-
-    /// The sessions open at the end of the stored, unread file before `file`: their
-    /// fragments here are that file's (store mode only; set before [`Partial::stitch`]).
-    pub fn set_foreign(&mut self, file: u32, keys: impl IntoIterator<Item = OpenKey>) {
-        if let Some(by_file) = &mut self.by_file {
-            by_file.foreign.entry(file).or_default().extend(keys);
-        }
-    }
-
-    /// Each file's contribution and the sessions it left open at its end, by file index
-    /// (store mode; empty otherwise). Files without sessions are not listed.
-    pub fn take_contributions(&mut self) -> Vec<(u32, Partial, Vec<OpenKey>)> {
+    /// Each file's contribution and the fragments of its sessions that do not start and
+    /// end in it, by file index (store mode; empty otherwise).
+    pub fn take_contributions(&mut self) -> Vec<Contribution> {
         let Some(mut by_file) = self.by_file.take() else {
             return Vec::new();
         };
+        let mut open: FxHashMap<u32, Vec<(FragmentKey, SessionFacts)>> = FxHashMap::default();
+        for ((file, key), f) in by_file.fragments {
+            open.entry(file).or_default().push((key, f.facts));
+        }
         let mut files: Vec<u32> = by_file.contributions.keys().copied().collect();
-        files.extend(by_file.open_at_end.keys());
+        files.extend(open.keys());
         files.sort_unstable();
         files.dedup();
         (files.into_iter())
             .map(|f| {
                 let p = (by_file.contributions.remove(&f)).unwrap_or_else(|| Partial::new(true));
-                let mut open: Vec<_> = (by_file.open_at_end.remove(&f))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect();
-                open.sort_unstable();
-                (f, p, open)
+                let mut frags = open.remove(&f).unwrap_or_default();
+                frags.sort_by_key(|(k, _)| *k);
+                (f, p, frags)
             })
             .collect()
     }
@@ -773,7 +787,11 @@ impl Partial {
         }
         self.unreadable_paths += o.unreadable_paths;
         if let Some(theirs) = o.by_file {
-            self.by_file.get_or_insert_with(Box::default).merge(*theirs);
+            let done = self.by_file.get_or_insert_with(Box::default).merge(*theirs);
+            for (key, f) in done {
+                self.stats.stitched_sessions += 1;
+                self.add_session(f.facts.finish(key.kind));
+            }
         }
         self.stats += &o.stats;
         self.stretch_lines.extend(o.stretch_lines);
@@ -788,6 +806,14 @@ impl Partial {
     /// fragments between a session's first and last are always merged before both ends
     /// meet; merging itself does not depend on order (see [`SessionFacts::merge`]).
     pub fn add_fragment(&mut self, key: FragmentKey, f: Fragment) {
+        if let Some(by_file) = &mut self.by_file {
+            let file = f.facts.origin.map_or(u32::MAX, |(_, file)| file);
+            if let Some((key, done)) = by_file.add_fragment(file, key, f) {
+                self.stats.stitched_sessions += 1;
+                self.add_session(done.facts.finish(key.kind));
+            }
+            return;
+        }
         match self.fragments.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(f);
@@ -812,6 +838,11 @@ impl Partial {
         self.stats.files_read = count(FileFate::Read);
         self.stats.files_skipped = count(FileFate::Skipped);
         self.stats.files_unreadable = count(FileFate::Unreadable) + self.unreadable_paths;
+        if let Some(by_file) = &self.by_file {
+            let (stitched, partial) = by_file.stitched_across_files();
+            self.stats.stitched_sessions += stitched;
+            self.stats.partial_sessions += partial;
+        }
         let mut rest: Vec<_> = std::mem::take(&mut self.fragments).into_iter().collect();
         rest.sort_by_key(|(k, _)| *k);
         for (key, f) in rest {
@@ -820,9 +851,6 @@ impl Partial {
             }
             if !f.facts.is_complete() {
                 self.stats.partial_sessions += 1;
-            }
-            if (self.by_file.as_ref()).is_some_and(|b| b.is_foreign(&key, &f.facts)) {
-                continue;
             }
             self.add_session(f.facts.finish(key.kind));
         }

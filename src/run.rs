@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::check::{Baseline, Verdict};
-use crate::collect::{OpenKey, Partial};
+use crate::collect::Partial;
 use crate::config::{Config, Destination, Format};
 use crate::error::Error;
 use crate::input::read::{self, Job};
@@ -191,7 +191,7 @@ fn read_into_store(config: &Config, dir: &Path) -> Result<(Partial, Vec<LogFile>
     refuse_input_outputs(config, &discovery)?;
     let (files, selection) = store::select::select(&discovery.files, store.manifest())?;
     discovery.files = files;
-    let mut partial = read_discovered(config, &discovery, &pool, Some(&selection.foreign));
+    let mut partial = read_discovered(config, &discovery, &pool, true);
     store.save(&selection, &mut partial, config.keep)?;
     let stored = timing::timed("store read", || store.load(config.keeps_days()))?;
     if store.manifest().files.is_empty() && partial.stats().files_read == 0 {
@@ -219,12 +219,9 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
     let discovery = pool.install(|| Discovery::walk(&config.paths));
     phases.done("discovered");
     refuse_input_outputs(config, &discovery)?;
-    let partial = read_discovered(config, &discovery, &pool, None);
+    let partial = read_discovered(config, &discovery, &pool, false);
     Ok((partial, discovery))
 }
-
-/// The sessions of a store's predecessor files, by the index of the file they continue in.
-type Foreign = [(usize, Vec<OpenKey>)];
 
 /// Reads the discovered files into one stitched aggregate; with `store`, one that keeps
 /// each file's contribution apart (see [`Partial::new_for_store`]).
@@ -232,20 +229,17 @@ fn read_discovered(
     config: &Config,
     discovery: &Discovery,
     pool: &rayon::ThreadPool,
-    store: Option<&Foreign>,
+    store: bool,
 ) -> Partial {
     let phases = Phases::start();
     let mut partial = pool.install(|| {
         let (jobs, mut head) = plan(config, discovery);
         phases.done("planned");
-        let read = read_jobs(config, discovery, &jobs, store.is_some());
+        let read = read_jobs(config, discovery, &jobs, store);
         phases.done("read");
         timing::note(|| read.sizes());
-        if let Some(foreign) = store {
+        if store {
             head.merge(Partial::new_for_store());
-            for (file, keys) in foreign {
-                head.set_foreign(*file as u32, keys.iter().copied());
-            }
         }
         head.merge(read);
         head.stitch();

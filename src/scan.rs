@@ -312,9 +312,6 @@ impl Scanner {
         let mut open: Vec<_> = self.sessions.into_iter().collect();
         open.sort_by_key(|(id, _)| *id);
         for ((session, remote), facts) in open {
-            if !facts.ended {
-                out.note_open(self.origin.file, (session, remote));
-            }
             out.add_fragment(
                 FragmentKey {
                     folder: self.origin.folder,

@@ -13,7 +13,7 @@ use crate::parse::time::Millis;
 use crate::tls::{Cipher, Protocol, TlsOutcome};
 
 /// A value seen at a sequence number; merging keeps the earliest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Seen<T> {
     pub seq: u32,
     pub value: T,
@@ -41,8 +41,9 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-/// What the rows of one session (or of one fragment of it) have shown so far.
-#[derive(Debug, Clone, Default)]
+/// What the rows of one session (or of one fragment of it) have shown so far. A store
+/// keeps the fragments a file leaves open as these facts, serialised.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionFacts {
     /// The `SERVER` of a receive connector id `SERVER\Connector`.
     pub server: Option<Seen<Arc<str>>>,

@@ -12,7 +12,6 @@ use std::path::Path;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
-use crate::collect::OpenKey;
 use crate::input::LogFile;
 
 /// The format this build writes and reads. A manifest with a higher one is refused.
@@ -46,9 +45,9 @@ pub struct FileEntry {
     pub generation: u64,
     /// The day partitions (`YYYY-MM-DD`) holding this file's sessions.
     pub days: Vec<String>,
-    /// Sessions open at the end of the file (session-id, hash of the remote endpoint):
-    /// the next file in the folder may hold the rest of them.
-    pub open_at_end: Vec<OpenKey>,
+    /// How many fragments of sessions that do not start and end in this file it holds
+    /// (stitched with the other files' when the store is read).
+    pub fragments: u64,
 }
 
 /// The folders of Exchange's own log layout (compared ignoring case): the folder above
@@ -249,7 +248,7 @@ mod tests {
             tail: String::new(),
             generation: 1,
             days: vec!["2024-01-02".into()],
-            open_at_end: vec![],
+            fragments: 0,
         };
         m.upsert(e("b", 1));
         m.upsert(e("a", 1));

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use crate::collect::{FileFate, Partial};
+use crate::collect::{FileFate, Fragment, FragmentKey, Partial};
 use crate::error::Error;
+use crate::session::SessionFacts;
 use lock::Lock;
 use manifest::{FileEntry, Manifest, FORMAT};
 pub use select::Selection;
@@ -111,9 +112,9 @@ impl Store {
             if read.fate(i as u32) != Some(FileFate::Read) {
                 continue;
             }
-            let (part, open) = contributions.remove(&(i as u32)).unwrap_or_default();
+            let (part, frags) = contributions.remove(&(i as u32)).unwrap_or_default();
             let id = identity.id();
-            let days = self.write_contribution(&id, generation, &part)?;
+            let days = self.write_contribution(&id, generation, &part, &frags)?;
             next.upsert(FileEntry {
                 folder: identity.folder.clone(),
                 name: identity.name.clone(),
@@ -122,7 +123,7 @@ impl Store {
                 tail: print.tail.clone(),
                 generation,
                 days,
-                open_at_end: open,
+                fragments: frags.len() as u64,
             });
             changed = true;
         }
@@ -147,15 +148,23 @@ impl Store {
         id: &str,
         generation: u64,
         part: &Partial,
+        frags: &[(FragmentKey, SessionFacts)],
     ) -> Result<Vec<String>, Error> {
         let mut days: std::collections::BTreeMap<i32, Rows> = Default::default();
         let cells = part.named_cells();
-        let first = cells.iter().filter_map(|c| c.day).min();
+        let frag_day = |f: &SessionFacts| f.first.map(crate::parse::time::day_of);
+        let first = (cells.iter().filter_map(|c| c.day))
+            .chain(frags.iter().filter_map(|(_, f)| frag_day(f)))
+            .min();
         for c in &cells {
             let day = c.day.or(first).unwrap_or(0);
             (days.entry(day).or_default()).cell(c.day, c.peer, c.outcome, &c.counts);
         }
-        if cells.is_empty() && part.local_addresses().is_empty() {
+        for (key, f) in frags {
+            let day = frag_day(f).or(first).unwrap_or(0);
+            days.entry(day).or_default().fragment(key, f);
+        }
+        if days.is_empty() {
             return Ok(Vec::new());
         }
         let extras = days.entry(first.unwrap_or(0)).or_default();
@@ -217,22 +226,60 @@ impl Store {
 
     /// Everything the store holds, as one aggregate (days kept when `by_day`).
     pub fn load(&self, by_day: bool) -> Result<Partial, Error> {
-        let parts: Vec<PathBuf> = (self.manifest.files.iter())
-            .flat_map(|e| {
-                let id = e.identity().id();
-                (e.days.iter()).map(move |d| (id.clone(), e.generation, d.clone()))
-            })
-            .map(|(id, g, d)| self.partition(&id, g, &d))
-            .collect();
+        let parts = self.partitions_in_log_order();
         // One after the other, on this thread: polars parallelises each read itself, and
         // its readers want more stack than a worker thread has in a debug build.
         let mut out = Partial::new(by_day);
-        for path in &parts {
+        let mut frags = Vec::new();
+        for (folder, path) in &parts {
             let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
             let df = table::read_frame(f).map_err(|e| io_err(path, e))?;
-            table::load_frame(&df, &mut out).map_err(|e| io_err(path, e))?;
+            let mut mine = Vec::new();
+            table::load_frame(&df, &mut out, &mut mine).map_err(|e| io_err(path, e))?;
+            frags.extend(mine.into_iter().map(|f| (*folder, f)));
         }
+        // Stitched as a run over every file would: in file order, within a folder.
+        for (folder, (kind, session, remote, facts)) in frags {
+            let key = FragmentKey {
+                folder,
+                kind,
+                session,
+                remote,
+            };
+            out.add_fragment(
+                key,
+                Fragment {
+                    stretches: 1,
+                    facts,
+                },
+            );
+        }
+        out.stitch();
         Ok(out)
+    }
+
+    /// Every partition file with the index of its folder, files in log order within a
+    /// folder (natural order of names: `-10` after `-9`) and days in order within a file.
+    fn partitions_in_log_order(&self) -> Vec<(u32, PathBuf)> {
+        let mut files: Vec<&FileEntry> = self.manifest.files.iter().collect();
+        files.sort_by(|a, b| {
+            (a.folder.cmp(&b.folder)).then_with(|| crate::input::natural_cmp(&a.name, &b.name))
+        });
+        let mut folders: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for e in files {
+            if folders.last() != Some(&e.folder.as_str()) {
+                folders.push(&e.folder);
+            }
+            let id = e.identity().id();
+            for d in &e.days {
+                out.push((
+                    folders.len() as u32 - 1,
+                    self.partition(&id, e.generation, d),
+                ));
+            }
+        }
+        out
     }
 }
 

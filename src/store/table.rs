@@ -1,18 +1,18 @@
 //! One partition file of the store as a polars table, and back: the rows of one log
 //! file's contribution on one day, every kind of row in one typed table told apart by
-//! its `table` column (`cell`, `domain`, `attempt`, `server`, `local`), so that one
-//! glob over `day=*/*.parquet` reads the whole store.
+//! its `table` column (`cell`, `domain`, `attempt`, `server`, `local`, `fragment`), so
+//! that one glob over `day=*/*.parquet` reads the whole store.
 
 use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::collect::{Counts, OwnServer, Partial, Peer, Try};
+use crate::collect::{Counts, FragmentKey, OwnServer, Partial, Peer, Try};
 use crate::outcome::Outcome;
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::parse::time::Millis;
-use crate::session::Signs;
+use crate::session::{SessionFacts, Signs};
 use crate::tls::{Cipher, Protocol, TlsOutcome};
 
 /// The peer's flags, in column order.
@@ -71,7 +71,14 @@ pub struct Rows {
     server_outcome: Vec<Option<&'static str>>,
     local: Vec<Option<String>>,
     local_name: Vec<Option<String>>,
+    session_id: Vec<Option<u64>>,
+    remote_hash: Vec<Option<u64>>,
+    facts: Vec<Option<String>>,
 }
+
+/// A session's part held by one file, as stored: its log kind, session-id, remote
+/// endpoint hash and facts.
+pub type StoredFragment = (LogKind, u64, u64, SessionFacts);
 
 /// The last element of a column, just pushed as null.
 fn last<T>(v: &mut [Option<T>]) -> &mut Option<T> {
@@ -163,6 +170,9 @@ impl Rows {
         self.server_outcome.push(None);
         self.local.push(None);
         self.local_name.push(None);
+        self.session_id.push(None);
+        self.remote_hash.push(None);
+        self.facts.push(None);
     }
 
     fn set_peer(&mut self, p: &Peer) {
@@ -228,6 +238,15 @@ impl Rows {
         *last(&mut self.local_name) = name.map(str::to_string);
     }
 
+    /// The part of a session that one file holds, for stitching when the store is read.
+    pub fn fragment(&mut self, key: &FragmentKey, facts: &SessionFacts) {
+        self.begin("fragment", facts.first.map(crate::parse::time::day_of));
+        *last(&mut self.kind) = Some(key.kind.as_str());
+        *last(&mut self.session_id) = Some(key.session);
+        *last(&mut self.remote_hash) = Some(key.remote);
+        *last(&mut self.facts) = Some(serde_json::to_string(facts).expect("facts serialise"));
+    }
+
     /// The rows as a typed frame: days as `Date`, times as UTC timestamps in ms, counts
     /// as `UInt64`.
     pub fn into_frame(self) -> PolarsResult<DataFrame> {
@@ -263,6 +282,9 @@ impl Rows {
             Column::new("server_outcome".into(), self.server_outcome),
             Column::new("local".into(), self.local),
             Column::new("local_name".into(), self.local_name),
+            Column::new("session_id".into(), self.session_id),
+            Column::new("remote_hash".into(), self.remote_hash),
+            Column::new("facts".into(), self.facts),
         ]);
         DataFrame::new_infer_height(cols)
     }
@@ -303,6 +325,8 @@ struct Read {
     first: Vec<Option<i64>>,
     last: Vec<Option<i64>>,
     text: [Vec<Option<String>>; 7],
+    key: [Vec<Option<u64>>; 2],
+    facts: Vec<Option<String>>,
 }
 
 impl Read {
@@ -340,6 +364,11 @@ impl Read {
             first: ints::<Int64Type>(df, "first")?,
             last: ints::<Int64Type>(df, "last")?,
             text: text.try_into().expect("seven columns"),
+            key: [
+                ints::<UInt64Type>(df, "session_id")?,
+                ints::<UInt64Type>(df, "remote_hash")?,
+            ],
+            facts: strs(df, "facts")?,
         })
     }
 
@@ -387,10 +416,21 @@ impl Read {
         })
     }
 
-    /// Adds row `i` to `out`; `false` when the row is not one this build understands.
-    fn add_to(&self, i: usize, out: &mut Partial) -> bool {
+    fn fragment(&self, i: usize) -> Option<StoredFragment> {
+        let kind = kind_of(self.kind[i].as_deref()?)?;
+        let facts = serde_json::from_str(self.facts[i].as_deref()?).ok()?;
+        Some((kind, self.key[0][i]?, self.key[1][i]?, facts))
+    }
+
+    /// Adds row `i` to `out` (fragments to `frags`); `false` when the row is not one this
+    /// build understands.
+    fn add_to(&self, i: usize, out: &mut Partial, frags: &mut Vec<StoredFragment>) -> bool {
         let t = &self.text;
         match self.table[i].as_deref() {
+            Some("fragment") => match self.fragment(i) {
+                Some(f) => frags.push(f),
+                None => return false,
+            },
             Some("cell") => {
                 let (Some(peer), Some(outcome)) = (self.peer(i), self.outcome(i)) else {
                     return false;
@@ -435,12 +475,16 @@ impl Read {
     }
 }
 
-/// Adds every row of a partition frame to `out`; an error names a row this build does
-/// not understand.
-pub fn load_frame(df: &DataFrame, out: &mut Partial) -> PolarsResult<()> {
+/// Adds every row of a partition frame to `out`, and its fragments to `frags`; an error
+/// names a row this build does not understand.
+pub fn load_frame(
+    df: &DataFrame,
+    out: &mut Partial,
+    frags: &mut Vec<StoredFragment>,
+) -> PolarsResult<()> {
     let read = Read::of(df)?;
     for i in 0..read.table.len() {
-        if !read.add_to(i, out) {
+        if !read.add_to(i, out, frags) {
             polars_bail!(ComputeError: "row {i} is not a row this version can read");
         }
     }

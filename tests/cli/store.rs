@@ -229,6 +229,14 @@ fn overlapping_windows_equal_one_run_over_all_days() {
     );
     // Feeding the whole corpus again changes nothing.
     assert_eq!(analyze(&[&all], Some(&store), &[]), direct);
+    // Windows that do not overlap at all: sessions cut between them are stitched from
+    // the parts each window left in the store.
+    let apart = dir.path().join("apart");
+    for (n, (lo, hi)) in [(0.0, 0.4), (0.4, 1.0)].into_iter().enumerate() {
+        let w = window(&all, &dir.path().join(format!("a{n}")), lo, hi);
+        analyze(&[&w], Some(&apart), &[]);
+    }
+    assert_eq!(analyze(&[], Some(&apart), &[]), direct);
 }
 
 #[test]
