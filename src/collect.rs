@@ -578,9 +578,9 @@ impl Partial {
         }
     }
 
-    /// An empty partial for a run that adds to a store: every session goes to the
-    /// contribution of the file holding its first row (see [`Partial::take_contributions`]),
-    /// kept per day.
+    /// An empty partial for a run that adds to a store: a session that starts and ends in
+    /// one file goes to that file's contribution, kept per day, and the fragments of the
+    /// others are kept per file, not stitched (see [`Partial::take_contributions`]).
     pub fn new_for_store() -> Partial {
         Partial {
             by_day: true,

@@ -117,8 +117,8 @@ pub struct SessionFacts {
     pub mail_from_seqs: Vec<u32>,
     /// Distinct mail domains, lower-case (MAIL FROM inbound, RCPT TO outbound).
     pub domains: Vec<Box<str>>,
-    /// (sequence number, file index) of the lowest row read: the file that holds the
-    /// session's first row owns it, so a store credits each session to one file.
+    /// (sequence number, file index) of the lowest row read: which file a fragment comes
+    /// from, so that a store keeps each file's part of a session apart.
     pub origin: Option<(u32, u32)>,
 }
 
@@ -372,7 +372,8 @@ pub struct Signs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub kind: LogKind,
-    /// The index of the file holding the session's first row (see [`SessionFacts::origin`]).
+    /// The index of the file holding the first row read (see [`SessionFacts::origin`]):
+    /// a store credits a session that starts and ends in one file to that file.
     pub origin: Option<u32>,
     pub server: Option<Arc<str>>,
     pub local: Option<Address>,

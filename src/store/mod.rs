@@ -2,9 +2,11 @@
 //! Parquet partitions per log file, added to by each run and read back into the
 //! aggregate a report is built from.
 //!
-//! The unit is one log file: each session is credited to the file holding its first row,
-//! and a file read again replaces its whole contribution, so a file seen twice adds
-//! nothing and a file that grew replaces what it gave before. Writes go to temporary
+//! The unit is one log file: its contribution is the sessions that start and end in it
+//! plus its fragments of the sessions that cross into other files (stitched when the
+//! store is read, in log order, as one run over every file would). A file read again
+//! replaces its whole contribution, so a file seen twice adds nothing and a file that
+//! grew replaces what it gave before. Writes go to temporary
 //! files renamed into place, the manifest last: a run killed at any moment leaves the
 //! manifest naming a complete, earlier set of partition files.
 
@@ -205,8 +207,13 @@ impl Store {
         let entries = std::fs::read_dir(&self.dir).map_err(|e| io_err(&self.dir, e))?;
         for entry in entries.flatten() {
             let dir = entry.path();
-            let is_day = entry.file_name().to_string_lossy().starts_with("day=");
-            if !is_day || !dir.is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // A manifest a killed run was writing.
+            if name.starts_with(".manifest.json.") && name.ends_with(".tmp") {
+                std::fs::remove_file(&dir).map_err(|e| io_err(&dir, e))?;
+                continue;
+            }
+            if !name.starts_with("day=") || !dir.is_dir() {
                 continue;
             }
             for f in std::fs::read_dir(&dir)
@@ -330,4 +337,54 @@ fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Manifest, Error> {
     }
     serde_json::from_value(value)
         .map_err(|e| Error::StoreManifest(path.display().to_string(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, days: &[&str]) -> FileEntry {
+        FileEntry {
+            folder: "EX01/SmtpReceive".into(),
+            name: name.into(),
+            size: 1,
+            head: String::new(),
+            tail: String::new(),
+            generation: 1,
+            days: days.iter().map(|d| d.to_string()).collect(),
+            fragments: 0,
+        }
+    }
+
+    #[test]
+    fn keep_counts_back_from_the_newest_day_and_keeps_straddling_files() {
+        let mut m = Manifest::empty();
+        m.upsert(entry("a", &["2026-11-01"]));
+        m.upsert(entry("b", &["2026-11-09", "2026-11-10"]));
+        m.upsert(entry("c", &["2026-11-12"]));
+        m.upsert(entry("d", &[]));
+        assert!(keep_newest(&mut m, 3));
+        let names: Vec<_> = m.files.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["b", "c", "d"], "11-10 is within 11-10..11-12");
+        assert!(!keep_newest(&mut m, 3), "nothing more to drop");
+    }
+
+    #[test]
+    fn day_names() {
+        assert_eq!(day_name(0), "1970-01-01");
+        assert_eq!(day_name(20_782), "2026-11-25");
+    }
+
+    #[test]
+    fn a_newer_format_is_refused() {
+        let p = Path::new("m.json");
+        let err = parse_manifest(p, br#"{"format": 2, "generation": 1, "files": []}"#);
+        assert!(matches!(err, Err(Error::StoreFormat { found: 2, .. })));
+        assert!(matches!(
+            parse_manifest(p, b"{"),
+            Err(Error::StoreManifest(..))
+        ));
+        let ok = parse_manifest(p, br#"{"format": 1, "generation": 4, "files": []}"#);
+        assert_eq!(ok.unwrap().generation, 4);
+    }
 }
