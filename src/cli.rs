@@ -164,8 +164,17 @@ pub enum Action {
 pub struct Common {
     /// Log files and folders (searched recursively; .gz and .zip are read transparently);
     /// `-` reads one log, plain or gzip, from standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "store", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Keep what the logs said in this folder (created if missing) and report over
+    /// everything it holds: PATH adds to it, and without PATH the report is the store's.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// With --store: keep only the log files that fed its newest DAYS days.
+    #[arg(long, value_name = "DAYS", requires = "store")]
+    pub keep: Option<u32>,
 
     /// The lowest TLS version that stays enabled: 1.1 asks "what if TLS 1.0 and older
     /// were switched off", 1.2 and 1.3 ask the stricter questions.
@@ -319,6 +328,8 @@ impl Common {
             }
         }
         c.retry_window = self.retry_window;
+        c.store = self.store.clone();
+        c.keep = self.keep;
         c.threads = self.threads;
         c.progress = !self.quiet;
         c.color = self.color.resolve();

@@ -312,6 +312,80 @@ pub struct Partial {
     problems: Vec<Problem>,
     /// Messages about whole files (`path: message`), in file order.
     warnings: Vec<(u32, String)>,
+    /// `Some` only for a run that adds to a store (see [`Partial::new_for_store`]).
+    by_file: Option<Box<ByFile>>,
+}
+
+/// One file's part of a store-mode read: its file index, the sessions that start and end
+/// in it, and the fragments of those that do not.
+pub type Contribution = (u32, Partial, Vec<(FragmentKey, SessionFacts)>);
+
+/// What a store-mode partial keeps per input file: each file's sessions as a partial of
+/// their own (the contribution that file makes to the store, replaced as a whole when the
+/// file is read again), and the fragments of the sessions that do not start and end in
+/// it. Those are not stitched here but stored, and stitched when the store is read, with
+/// the fragments of every file the store holds.
+#[derive(Debug, Default)]
+struct ByFile {
+    contributions: FxHashMap<u32, Partial>,
+    fragments: FxHashMap<(u32, FragmentKey), Fragment>,
+}
+
+impl ByFile {
+    fn merge(&mut self, o: ByFile) -> Vec<(FragmentKey, Fragment)> {
+        for (file, p) in o.contributions {
+            match self.contributions.entry(file) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(p);
+                }
+                std::collections::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(p),
+            }
+        }
+        let mut done = Vec::new();
+        for ((file, key), f) in o.fragments {
+            done.extend(self.add_fragment(file, key, f));
+        }
+        done
+    }
+
+    /// The stitched and partial sessions a run over just these files would count among
+    /// the fragments kept for the store: the run's own figures, whatever the store adds.
+    fn stitched_across_files(&self) -> (u64, u64) {
+        let mut frags: Vec<_> = self.fragments.iter().collect();
+        frags.sort_by_key(|((file, key), _)| (*file, *key));
+        let mut scratch = Partial::default();
+        for ((_, key), f) in frags {
+            scratch.add_fragment(*key, f.clone());
+        }
+        scratch.stitch();
+        (
+            scratch.stats.stitched_sessions,
+            scratch.stats.partial_sessions,
+        )
+    }
+
+    /// Merges a fragment with the other fragments of its session in the same file;
+    /// returns the session once it started and ended in that file.
+    fn add_fragment(
+        &mut self,
+        file: u32,
+        key: FragmentKey,
+        f: Fragment,
+    ) -> Option<(FragmentKey, Fragment)> {
+        use std::collections::hash_map::Entry;
+        match self.fragments.entry((file, key)) {
+            Entry::Vacant(v) => {
+                v.insert(f);
+                None
+            }
+            Entry::Occupied(mut o) => {
+                let mine = o.get_mut();
+                mine.facts.merge(f.facts);
+                mine.stretches += f.stretches;
+                mine.facts.is_complete().then(|| (key, o.remove()))
+            }
+        }
+    }
 }
 
 /// The tables a report is built from, taken out of the partial so that they can be freed
@@ -427,6 +501,13 @@ impl Partial {
     /// Folds a finished session into the counts.
     pub fn add_session(&mut self, s: Session) {
         self.stats.sessions += 1;
+        if let Some(by_file) = &mut self.by_file {
+            let file = s.origin.unwrap_or(u32::MAX);
+            (by_file.contributions.entry(file))
+                .or_insert_with(|| Partial::new(true))
+                .add_session(s);
+            return;
+        }
         if let Some(local) = &s.local {
             if !self.local_addresses.contains(local) {
                 self.local_addresses.insert(local.clone());
@@ -495,6 +576,122 @@ impl Partial {
             by_day,
             ..Partial::default()
         }
+    }
+
+    /// An empty partial for a run that adds to a store: a session that starts and ends in
+    /// one file goes to that file's contribution, kept per day, and the fragments of the
+    /// others are kept per file, not stitched (see [`Partial::take_contributions`]).
+    pub fn new_for_store() -> Partial {
+        Partial {
+            by_day: true,
+            by_file: Some(Box::default()),
+            ..Partial::default()
+        }
+    }
+
+    /// Each file's contribution and the fragments of its sessions that do not start and
+    /// end in it, by file index (store mode; empty otherwise).
+    pub fn take_contributions(&mut self) -> Vec<Contribution> {
+        let Some(mut by_file) = self.by_file.take() else {
+            return Vec::new();
+        };
+        let mut open: FxHashMap<u32, Vec<(FragmentKey, SessionFacts)>> = FxHashMap::default();
+        for ((file, key), f) in by_file.fragments {
+            open.entry(file).or_default().push((key, f.facts));
+        }
+        let mut files: Vec<u32> = by_file.contributions.keys().copied().collect();
+        files.extend(open.keys());
+        files.sort_unstable();
+        files.dedup();
+        (files.into_iter())
+            .map(|f| {
+                let p = (by_file.contributions.remove(&f)).unwrap_or_else(|| Partial::new(true));
+                let mut frags = open.remove(&f).unwrap_or_default();
+                frags.sort_by_key(|(k, _)| *k);
+                (f, p, frags)
+            })
+            .collect()
+    }
+
+    /// What became of a file, once its reading is done.
+    pub fn fate(&self, file: u32) -> Option<FileFate> {
+        self.files.get(&file).copied()
+    }
+
+    /// Sessions per (peer, mail domain), with the domain's name.
+    pub fn domain_counts(&self) -> impl Iterator<Item = (Id, &str, u64)> {
+        (self.domains.iter()).map(|((p, d), n)| (*p, self.domain(*d), *n))
+    }
+
+    /// The sessions' attempts, for the fallback evidence.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// Server names by local address.
+    pub fn server_names(&self) -> impl Iterator<Item = (&Address, &Arc<str>)> {
+        self.server_names.iter()
+    }
+
+    /// Adds a stored cell (a store's contents, read back).
+    pub fn add_stored_cell(
+        &mut self,
+        peer: Peer,
+        outcome: TlsOutcome,
+        day: Option<i32>,
+        c: Counts,
+    ) {
+        let cell = Cell {
+            peer: intern(&mut self.peers, peer),
+            outcome: intern(&mut self.outcomes, outcome),
+            day: day.filter(|_| self.by_day),
+        };
+        self.stats.sessions += c.sessions;
+        *self.cells.entry(cell).or_default() += c;
+    }
+
+    /// Adds stored sessions of a peer that carried a mail domain.
+    pub fn add_stored_domain(&mut self, peer: Peer, domain: &str, sessions: u64) {
+        let peer = intern(&mut self.peers, peer);
+        let domain = intern(&mut self.domain_names, Box::from(domain));
+        *self.domains.entry((peer, domain)).or_default() += sessions;
+    }
+
+    /// Adds a stored attempt.
+    pub fn add_stored_attempt(&mut self, peer: Peer, start: Millis, end: Millis, what: Try) {
+        let peer = intern(&mut self.peers, peer);
+        self.attempts.push(Attempt::new(peer, start, end, what));
+    }
+
+    /// Adds stored sessions of one of our servers.
+    pub fn add_stored_server(&mut self, server: OwnServer, kind: LogKind, o: Outcome, n: u64) {
+        *self.servers.entry((server, kind, o)).or_default() += n;
+    }
+
+    /// Adds a stored local address, with the server name a receive connector gave it.
+    pub fn add_stored_local(&mut self, addr: Address, name: Option<Arc<str>>) {
+        if let Some(name) = name {
+            self.name_server(&addr, &name);
+        }
+        self.local_addresses.insert(addr);
+    }
+
+    /// Puts the tables a report is built from (read back from a store) in place of this
+    /// partial's: the run totals, problems and warnings stay those of this run's reading,
+    /// but its sessions are the store's.
+    pub fn replace_tables(&mut self, stored: Partial) {
+        self.by_file = None;
+        self.by_day = stored.by_day;
+        self.peers = stored.peers;
+        self.outcomes = stored.outcomes;
+        self.domain_names = stored.domain_names;
+        self.cells = stored.cells;
+        self.domains = stored.domains;
+        self.attempts = stored.attempts;
+        self.local_addresses = stored.local_addresses;
+        self.server_names = stored.server_names;
+        self.servers = stored.servers;
+        self.stats.sessions = stored.stats.sessions;
     }
 
     pub fn peer(&self, id: Id) -> &Peer {
@@ -589,6 +786,13 @@ impl Partial {
             self.file_fate(file, fate);
         }
         self.unreadable_paths += o.unreadable_paths;
+        if let Some(theirs) = o.by_file {
+            let done = self.by_file.get_or_insert_with(Box::default).merge(*theirs);
+            for (key, f) in done {
+                self.stats.stitched_sessions += 1;
+                self.add_session(f.facts.finish(key.kind));
+            }
+        }
         self.stats += &o.stats;
         self.stretch_lines.extend(o.stretch_lines);
         self.problems.extend(o.problems);
@@ -602,6 +806,14 @@ impl Partial {
     /// fragments between a session's first and last are always merged before both ends
     /// meet; merging itself does not depend on order (see [`SessionFacts::merge`]).
     pub fn add_fragment(&mut self, key: FragmentKey, f: Fragment) {
+        if let Some(by_file) = &mut self.by_file {
+            let file = f.facts.origin.map_or(u32::MAX, |(_, file)| file);
+            if let Some((key, done)) = by_file.add_fragment(file, key, f) {
+                self.stats.stitched_sessions += 1;
+                self.add_session(done.facts.finish(key.kind));
+            }
+            return;
+        }
         match self.fragments.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(f);
@@ -626,6 +838,11 @@ impl Partial {
         self.stats.files_read = count(FileFate::Read);
         self.stats.files_skipped = count(FileFate::Skipped);
         self.stats.files_unreadable = count(FileFate::Unreadable) + self.unreadable_paths;
+        if let Some(by_file) = &self.by_file {
+            let (stitched, partial) = by_file.stitched_across_files();
+            self.stats.stitched_sessions += stitched;
+            self.stats.partial_sessions += partial;
+        }
         let mut rest: Vec<_> = std::mem::take(&mut self.fragments).into_iter().collect();
         rest.sort_by_key(|(k, _)| *k);
         for (key, f) in rest {
@@ -681,6 +898,7 @@ mod tests {
     ) -> Session {
         Session {
             kind: LogKind::Receive,
+            origin: None,
             server: None,
             local: None,
             remote: Some(Address::Ip(remote.parse().unwrap())),

@@ -91,6 +91,10 @@ pub struct Config {
     pub range: DayRange,
     /// `--retry-window`, in ms: how long after a failed handshake a session is its retry.
     pub retry_window: Millis,
+    /// `--store DIR`: add what the paths hold to this store and report over all of it.
+    pub store: Option<PathBuf>,
+    /// `--keep DAYS`: the store keeps only the files that fed its newest DAYS days.
+    pub keep: Option<u32>,
 }
 
 impl Config {
@@ -109,6 +113,8 @@ impl Config {
             stretch_bytes: STRETCH_BYTES,
             range: DayRange::default(),
             retry_window: DEFAULT_RETRY_WINDOW,
+            store: None,
+            keep: None,
         }
     }
 

@@ -28,6 +28,20 @@ pub enum Error {
     Baseline(String, String),
     #[error("thread pool: {0}")]
     Threads(String),
+    #[error("store {0} is in use by another run (remove {0}/.lock if no run is going)")]
+    StoreInUse(String),
+    #[error("store {path} was written by a newer smtptls (format {found}; this one reads up to {known}): not read, not changed")]
+    StoreFormat {
+        path: String,
+        found: u64,
+        known: u32,
+    },
+    #[error("store manifest {0} cannot be read: {1}")]
+    StoreManifest(String, String),
+    #[error("store: {0}")]
+    Store(String),
+    #[error("--store cannot keep standard input: give the log files by path")]
+    StoreStdin,
 }
 
 /// Where protocol logs are, for an admin who pointed at the wrong folder (most often the

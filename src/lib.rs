@@ -6,6 +6,8 @@
 //! (rows → session facts) → [`session`] (one outcome per session) → [`collect`]
 //! (mergeable aggregates, stitched) → [`report`] (polars partner table, impact) →
 //! [`check`] (the CI verdict) → [`output`] (terminal, CSV, JSON, Markdown, Parquet).
+//! [`store`] keeps the aggregates of past runs (`--store`) beside that flow: it takes
+//! each file's [`collect`] contribution and gives back one aggregate for [`report`].
 //! [`run`] drives a run over them; [`config`] is what it is asked to do.
 
 pub mod check;
@@ -23,6 +25,7 @@ pub mod report;
 pub mod run;
 pub mod scan;
 pub mod session;
+pub mod store;
 pub mod timing;
 pub mod tls;
 

@@ -2,6 +2,8 @@
 //! merge), stitch, build the report, judge it for `check`, write the outputs, and say
 //! what the exit code should be.
 
+use std::path::Path;
+
 use rayon::prelude::*;
 
 use crate::check::{Baseline, Verdict};
@@ -9,11 +11,12 @@ use crate::collect::Partial;
 use crate::config::{Config, Destination, Format};
 use crate::error::Error;
 use crate::input::read::{self, Job};
-use crate::input::{self, Discovery};
+use crate::input::{self, Discovery, LogFile};
 use crate::output::{self, escape, Document};
 use crate::progress::Progress;
 use crate::report::frame::FlatRows;
 use crate::report::{self, Policy, Report};
+use crate::store::{self, Store};
 use crate::timing::{self, Phases};
 
 /// What a run concluded, for the exit code.
@@ -115,10 +118,16 @@ fn list_failing(verdict: &Verdict, report: &Report) -> bool {
 /// Files → report, the aggregate table when a Parquet output wants it, and the verdict
 /// for `check`. Fails when no protocol log was found.
 pub fn analyze(config: &Config) -> Result<Answer, Error> {
-    let (partial, discovery) = read_all(config)?;
-    if partial.stats().files_read == 0 {
-        return Err(no_input(config, &partial));
-    }
+    let (partial, files) = match &config.store {
+        Some(dir) => read_into_store(config, dir)?,
+        None => {
+            let (partial, discovery) = read_all(config)?;
+            if partial.stats().files_read == 0 {
+                return Err(no_input(config, &partial));
+            }
+            (partial, discovery.files)
+        }
+    };
     let phases = Phases::start();
     // The Parquet aggregate comes from the partial, which the report then consumes.
     let aggregate = config
@@ -131,7 +140,7 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
         range: config.range,
         retry_window: config.retry_window,
     };
-    let report = report::build(partial, &discovery.files, &policy)?;
+    let report = report::build(partial, &files, &policy)?;
     phases.done("report built");
     let verdict = match &config.check {
         None => None,
@@ -172,23 +181,66 @@ fn no_input(config: &Config, partial: &Partial) -> Error {
     }
 }
 
-/// Reads every file under the configured paths into one stitched aggregate.
-pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
-    let phases = Phases::start();
+/// `--store`: reads what the store does not hold yet, replaces those files' contributions,
+/// and returns everything the store holds with this run's reading totals, and the files
+/// this run read.
+fn read_into_store(config: &Config, dir: &Path) -> Result<(Partial, Vec<LogFile>), Error> {
+    let mut store = Store::open(dir)?;
+    let pool = thread_pool(config)?;
+    let mut discovery = pool.install(|| Discovery::walk(&config.paths));
+    refuse_input_outputs(config, &discovery)?;
+    let (files, selection) = store::select::select(&discovery.files, store.manifest())?;
+    discovery.files = files;
+    let mut partial = read_discovered(config, &discovery, &pool, true);
+    store.save(&selection, &mut partial, config.keep)?;
+    let stored = timing::timed("store read", || store.load(config.keeps_days()))?;
+    if store.manifest().files.is_empty() && partial.stats().files_read == 0 {
+        return Err(match config.paths.is_empty() {
+            true => Error::Store(format!("{} holds no sessions yet", dir.display())),
+            false => no_input(config, &partial),
+        });
+    }
+    partial.replace_tables(stored);
+    Ok((partial, discovery.files))
+}
+
+fn thread_pool(config: &Config) -> Result<rayon::ThreadPool, Error> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {
         builder = builder.num_threads(n.max(1));
     }
-    let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+    builder.build().map_err(|e| Error::Threads(e.to_string()))
+}
+
+/// Reads every file under the configured paths into one stitched aggregate.
+pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
+    let phases = Phases::start();
+    let pool = thread_pool(config)?;
     let discovery = pool.install(|| Discovery::walk(&config.paths));
     phases.done("discovered");
     refuse_input_outputs(config, &discovery)?;
+    let partial = read_discovered(config, &discovery, &pool, false);
+    Ok((partial, discovery))
+}
+
+/// Reads the discovered files into one stitched aggregate; with `store`, one that keeps
+/// each file's contribution apart (see [`Partial::new_for_store`]).
+fn read_discovered(
+    config: &Config,
+    discovery: &Discovery,
+    pool: &rayon::ThreadPool,
+    store: bool,
+) -> Partial {
+    let phases = Phases::start();
     let mut partial = pool.install(|| {
-        let (jobs, mut head) = plan(config, &discovery);
+        let (jobs, mut head) = plan(config, discovery);
         phases.done("planned");
-        let read = read_jobs(config, &discovery, &jobs);
+        let read = read_jobs(config, discovery, &jobs, store);
         phases.done("read");
         timing::note(|| read.sizes());
+        if store {
+            head.merge(Partial::new_for_store());
+        }
         head.merge(read);
         head.stitch();
         crate::memory::release_free();
@@ -198,7 +250,7 @@ pub fn read_all(config: &Config) -> Result<(Partial, Discovery), Error> {
     for e in &discovery.errors {
         partial.unreadable_path(e.clone());
     }
-    Ok((partial, discovery))
+    partial
 }
 
 /// Header reads and planning, in parallel too: a tree can hold thousands of files.
@@ -229,7 +281,7 @@ fn plan(config: &Config, discovery: &Discovery) -> (Vec<Job>, Partial) {
 }
 
 /// Runs the jobs in parallel, each into its thread's partial, merged pairwise.
-fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job]) -> Partial {
+fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job], store: bool) -> Partial {
     let files = &discovery.files;
     let total: u64 = jobs.iter().map(|j| j.weight(files)).sum();
     let progress = Progress::new(config.progress, total);
@@ -239,7 +291,10 @@ fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job]) -> Partial {
     let read = jobs
         .par_iter()
         .fold(
-            || Partial::new(by_day),
+            || match store {
+                true => Partial::new_for_store(),
+                false => Partial::new(by_day),
+            },
             |mut p, job| {
                 read::run(job, files, &mut p, &|n| progress.inc(n));
                 p

@@ -182,7 +182,10 @@ impl Scanner {
                 {
                     return;
                 }
-                new.insert(SessionFacts::default())
+                new.insert(SessionFacts {
+                    origin: Some((row.seq, self.origin.file)),
+                    ..SessionFacts::default()
+                })
             }
         };
         // A session's rows come in sequence order: one at or below the highest read is

@@ -13,7 +13,7 @@ use crate::parse::time::Millis;
 use crate::tls::{Cipher, Protocol, TlsOutcome};
 
 /// A value seen at a sequence number; merging keeps the earliest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Seen<T> {
     pub seq: u32,
     pub value: T,
@@ -41,8 +41,9 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-/// What the rows of one session (or of one fragment of it) have shown so far.
-#[derive(Debug, Clone, Default)]
+/// What the rows of one session (or of one fragment of it) have shown so far. A store
+/// keeps the fragments a file leaves open as these facts, serialised.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionFacts {
     /// The `SERVER` of a receive connector id `SERVER\Connector`.
     pub server: Option<Seen<Arc<str>>>,
@@ -116,6 +117,9 @@ pub struct SessionFacts {
     pub mail_from_seqs: Vec<u32>,
     /// Distinct mail domains, lower-case (MAIL FROM inbound, RCPT TO outbound).
     pub domains: Vec<Box<str>>,
+    /// (sequence number, file index) of the lowest row read: which file a fragment comes
+    /// from, so that a store keeps each file's part of a session apart.
+    pub origin: Option<(u32, u32)>,
 }
 
 impl SessionFacts {
@@ -159,6 +163,7 @@ impl SessionFacts {
         for d in o.domains {
             self.add_domain(d);
         }
+        self.origin = min_opt(self.origin, o.origin);
     }
 
     /// A MAIL FROM at `seq`; the same row read twice is one message.
@@ -314,6 +319,7 @@ impl SessionFacts {
         let (signs, messages) = (self.signs(), self.messages());
         Session {
             kind,
+            origin: self.origin.map(|(_, file)| file),
             server: self.server.map(|s| s.value),
             local: self.local.map(|s| s.value),
             remote: self.remote.map(|s| s.value),
@@ -366,6 +372,9 @@ pub struct Signs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub kind: LogKind,
+    /// The index of the file holding the first row read (see [`SessionFacts::origin`]):
+    /// a store credits a session that starts and ends in one file to that file.
+    pub origin: Option<u32>,
     pub server: Option<Arc<str>>,
     pub local: Option<Address>,
     pub remote: Option<Address>,

@@ -9,7 +9,9 @@ use std::fmt;
 /// Ordered from oldest to newest so that `>=` answers "is this allowed under a minimum".
 /// `Other` keeps anything we do not recognise (`SP_PROT_PCT1_SERVER`, `Zero`, an odd
 /// number) verbatim rather than dropping the session.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Protocol {
     Ssl2,
     Ssl3,
@@ -103,7 +105,18 @@ impl fmt::Display for MinTls {
 ///
 /// Names are kept as text (normalised where Exchange versions disagree) because unknown
 /// values print as numbers and must survive verbatim into the report.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Cipher {
     pub bulk: Cow<'static, str>,
     pub mac: Cow<'static, str>,

@@ -8,7 +8,9 @@ use nom::Parser;
 
 /// The address part of an endpoint. Anything that is not an IP (masked `x.x.x.x`, a name)
 /// is kept as text rather than dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Address {
     Ip(IpAddr),
     Text(Box<str>),

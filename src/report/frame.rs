@@ -63,9 +63,11 @@ impl FlatRows {
         self.last.push(counts.last);
     }
 
-    /// The cells as a polars frame.
+    /// The cells as a polars frame, typed for other tools: days as `Date`, first and last
+    /// seen as UTC timestamps in ms, counts as `UInt64`.
     pub fn into_frame(self) -> PolarsResult<DataFrame> {
-        df!(
+        let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        let mut df = df!(
             "direction" => self.direction,
             "partner" => self.partner,
             "remote" => self.remote,
@@ -79,7 +81,16 @@ impl FlatRows {
             "weak" => self.weak,
             "first" => self.first,
             "last" => self.last,
-        )
+        )?;
+        for (name, dtype) in [
+            ("day", DataType::Date),
+            ("first", utc.clone()),
+            ("last", utc),
+        ] {
+            let typed = df.column(name)?.cast(&dtype)?;
+            df.with_column(typed)?;
+        }
+        Ok(df)
     }
 }
 

@@ -265,7 +265,7 @@ fn missing_path_is_reported_and_the_rest_analysed() {
 }
 
 /// The corpus generator (`examples/gen-corpus/`), which `cargo test` builds.
-fn gen_corpus() -> std::path::PathBuf {
+pub fn gen_corpus() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().and_then(Path::parent).unwrap();
     let bin = debug.join("examples").join("gen-corpus");
@@ -402,6 +402,12 @@ fn parquet_holds_the_aggregate_table() {
     let sessions = df.column("sessions").unwrap().u64().unwrap();
     let sessions: u64 = (0..sessions.len()).filter_map(|i| sessions.get(i)).sum();
     assert_eq!(sessions, 107);
+    // Typed as a data engineer expects: days as dates, times as UTC timestamps.
+    let dtype = |c: &str| df.column(c).unwrap().dtype().to_string();
+    assert_eq!(dtype("day"), "date");
+    assert_eq!(dtype("first"), "datetime[ms, UTC]");
+    assert_eq!(dtype("last"), "datetime[ms, UTC]");
+    assert_eq!(dtype("sessions"), "u64");
     let names: Vec<String> = df
         .get_column_names()
         .iter()

@@ -10,4 +10,5 @@ mod policy;
 mod properties;
 mod retry;
 mod snapshots;
+mod store;
 mod usage;
