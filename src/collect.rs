@@ -732,28 +732,26 @@ impl Partial {
         std::mem::swap(&mut self.attempts, &mut o.attempts);
     }
 
-    /// Folds another partial into this one.
-    pub fn merge(&mut self, mut o: Partial) {
-        self.by_day |= o.by_day;
+    /// Folds the other partial's interned tables (peers, outcomes, mail domains and what
+    /// is keyed by their ids) into this one's, translating the ids.
+    fn merge_tables(&mut self, o: &mut Partial) {
         // Fold the smaller table into the larger: the larger keeps its ids and its
         // allocation, and only the smaller one's entries are translated and rehashed.
         if o.cells.len() + o.domains.len() + o.attempts.len()
             > self.cells.len() + self.domains.len() + self.attempts.len()
         {
-            self.swap_tables(&mut o);
+            self.swap_tables(o);
         }
-        let peers: Vec<Id> = o
-            .peers
-            .into_iter()
+        let peers: Vec<Id> = (std::mem::take(&mut o.peers).into_iter())
             .map(|p| intern(&mut self.peers, p))
             .collect();
-        let outcomes: Vec<Id> = (o.outcomes.into_iter())
+        let outcomes: Vec<Id> = (std::mem::take(&mut o.outcomes).into_iter())
             .map(|t| intern(&mut self.outcomes, t))
             .collect();
-        let names: Vec<Id> = (o.domain_names.into_iter())
+        let names: Vec<Id> = (std::mem::take(&mut o.domain_names).into_iter())
             .map(|d| intern(&mut self.domain_names, d))
             .collect();
-        for (c, v) in o.cells {
+        for (c, v) in std::mem::take(&mut o.cells) {
             let cell = Cell {
                 peer: peers[c.peer as usize],
                 outcome: outcomes[c.outcome as usize],
@@ -761,17 +759,21 @@ impl Partial {
             };
             *self.cells.entry(cell).or_default() += v;
         }
-        for ((p, d), n) in o.domains {
-            *self
-                .domains
-                .entry((peers[p as usize], names[d as usize]))
-                .or_default() += n;
+        for ((p, d), n) in std::mem::take(&mut o.domains) {
+            let key = (peers[p as usize], names[d as usize]);
+            *self.domains.entry(key).or_default() += n;
         }
-        self.attempts
-            .extend(o.attempts.into_iter().map(|a| Attempt {
-                peer: peers[a.peer as usize],
-                ..a
-            }));
+        let attempts = std::mem::take(&mut o.attempts).into_iter();
+        self.attempts.extend(attempts.map(|a| Attempt {
+            peer: peers[a.peer as usize],
+            ..a
+        }));
+    }
+
+    /// Folds another partial into this one.
+    pub fn merge(&mut self, mut o: Partial) {
+        self.by_day |= o.by_day;
+        self.merge_tables(&mut o);
         self.local_addresses.extend(o.local_addresses);
         for (addr, name) in o.server_names {
             self.name_server(&addr, &name);

@@ -193,31 +193,12 @@ impl Scanner {
         if facts.max_seq.is_some_and(|m| row.seq <= m) {
             return;
         }
-        let seq = row.seq;
-        facts.add_row(seq);
+        facts.add_row(row.seq);
         note_identity(facts, &row, kind, &mut self.names);
-        let (client, server) = match kind {
-            LogKind::Receive => (b'<', b'>'),
-            LogKind::Send => (b'>', b'<'),
-        };
-        match row.event {
-            b'*' => note_info(facts, &row, seq),
-            b'-' => {
-                facts.ended = true;
-                facts.remote_dropped |= payload::remote_drop(row.context);
-            }
-            e if e == client => client_command(facts, row.data, seq, kind),
-            e if e == server => {
-                if reply_matters(facts, row.data, kind) {
-                    server_reply(facts, row.data, seq, kind);
-                }
-                facts.awaiting_ehlo_reply = false;
-            }
-            _ => {}
-        }
+        note_event(facts, &row, kind);
         if row.event == b'-' && facts.is_complete() {
             if let Some(facts) = self.sessions.remove(&row.session) {
-                self.closed.insert(row.session, seq);
+                self.closed.insert(row.session, row.seq);
                 out.add_session(facts.finish(kind));
             }
         }
@@ -478,6 +459,31 @@ fn note_info(facts: &mut SessionFacts, row: &Row, seq: u32) {
             }
         }
         break;
+    }
+}
+
+/// What the row's event says: an information row, the disconnect, a command of the SMTP
+/// client or a reply of the server (the two swap sides between receive and send logs).
+fn note_event(facts: &mut SessionFacts, row: &Row, kind: LogKind) {
+    let seq = row.seq;
+    let (client, server) = match kind {
+        LogKind::Receive => (b'<', b'>'),
+        LogKind::Send => (b'>', b'<'),
+    };
+    match row.event {
+        b'*' => note_info(facts, row, seq),
+        b'-' => {
+            facts.ended = true;
+            facts.remote_dropped |= payload::remote_drop(row.context);
+        }
+        e if e == client => client_command(facts, row.data, seq, kind),
+        e if e == server => {
+            if reply_matters(facts, row.data, kind) {
+                server_reply(facts, row.data, seq, kind);
+            }
+            facts.awaiting_ehlo_reply = false;
+        }
+        _ => {}
     }
 }
 

@@ -46,10 +46,9 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// `YYYY-MM-DD` of a day counted since the epoch.
 pub fn day_name(day: i32) -> String {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
-    (epoch + chrono::Duration::days(i64::from(day)))
-        .format("%Y-%m-%d")
-        .to_string()
+    let epoch = NaiveDate::default(); // 1970-01-01
+    (epoch.checked_add_signed(chrono::Duration::days(i64::from(day))))
+        .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
 }
 
 /// Writes `bytes` through a temporary file in the same folder renamed over `path`: a
@@ -58,9 +57,9 @@ fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let dir = path.parent().expect("a file in a folder");
+    let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-    let name = path.file_name().expect("a file name").to_string_lossy();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
     write(&mut f)?;
@@ -187,7 +186,7 @@ impl Store {
 
     fn write_manifest(&self, m: &Manifest) -> Result<(), Error> {
         let path = self.dir.join("manifest.json");
-        let mut text = serde_json::to_string_pretty(m).expect("a manifest serialises");
+        let mut text = serde_json::to_string_pretty(m).map_err(|e| io_err(&path, e))?;
         text.push('\n');
         write_atomic(&path, |f| {
             f.write_all(text.as_bytes()).map_err(|e| io_err(&path, e))
@@ -385,6 +384,6 @@ mod tests {
             Err(Error::StoreManifest(..))
         ));
         let ok = parse_manifest(p, br#"{"format": 1, "generation": 4, "files": []}"#);
-        assert_eq!(ok.unwrap().generation, 4);
+        assert_eq!(ok.map(|m| m.generation).ok(), Some(4));
     }
 }

@@ -80,9 +80,11 @@ pub struct Rows {
 /// endpoint hash and facts.
 pub type StoredFragment = (LogKind, u64, u64, SessionFacts);
 
-/// The last element of a column, just pushed as null.
-fn last<T>(v: &mut [Option<T>]) -> &mut Option<T> {
-    v.last_mut().expect("a row was begun")
+/// Sets the last element of a column (the row just begun, pushed as null).
+fn set<T>(v: &mut [Option<T>], value: Option<T>) {
+    if let Some(slot) = v.last_mut() {
+        *slot = value;
+    }
 }
 
 fn outcome_tag(o: &TlsOutcome) -> &'static str {
@@ -176,11 +178,11 @@ impl Rows {
     }
 
     fn set_peer(&mut self, p: &Peer) {
-        *last(&mut self.kind) = Some(p.kind.as_str());
-        *last(&mut self.remote) = p.remote.as_ref().map(Address::to_string);
-        *last(&mut self.host) = p.host.as_deref().map(str::to_string);
+        set(&mut self.kind, Some(p.kind.as_str()));
+        set(&mut self.remote, p.remote.as_ref().map(Address::to_string));
+        set(&mut self.host, p.host.as_deref().map(str::to_string));
         for (col, v) in self.signs.iter_mut().zip(signs_of(&p.signs)) {
-            *last(col) = Some(v);
+            set(col, Some(v));
         }
     }
 
@@ -188,63 +190,66 @@ impl Rows {
     pub fn cell(&mut self, day: Option<i32>, peer: &Peer, outcome: &TlsOutcome, c: &Counts) {
         self.begin("cell", day);
         self.set_peer(peer);
-        *last(&mut self.outcome) = Some(outcome_tag(outcome));
+        set(&mut self.outcome, Some(outcome_tag(outcome)));
         if let TlsOutcome::Negotiated(p, cipher) = outcome {
-            *last(&mut self.protocol) = Some(protocol_name(p));
+            set(&mut self.protocol, Some(protocol_name(p)));
             let names = [&cipher.bulk, &cipher.mac, &cipher.kex];
             for (col, name) in self.cipher.iter_mut().zip(names) {
-                *last(col) = Some(name.to_string());
+                set(col, Some(name.to_string()));
             }
         }
-        *last(&mut self.sessions) = Some(c.sessions);
-        *last(&mut self.messages) = Some(c.messages);
-        *last(&mut self.weak) = Some(c.weak);
-        *last(&mut self.first) = c.first;
-        *last(&mut self.last) = c.last;
+        set(&mut self.sessions, Some(c.sessions));
+        set(&mut self.messages, Some(c.messages));
+        set(&mut self.weak, Some(c.weak));
+        set(&mut self.first, c.first);
+        set(&mut self.last, c.last);
     }
 
     pub fn domain(&mut self, peer: &Peer, domain: &str, sessions: u64) {
         self.begin("domain", None);
         self.set_peer(peer);
-        *last(&mut self.domain) = Some(domain.to_string());
-        *last(&mut self.sessions) = Some(sessions);
+        set(&mut self.domain, Some(domain.to_string()));
+        set(&mut self.sessions, Some(sessions));
     }
 
     pub fn attempt(&mut self, peer: &Peer, start: Millis, end: Millis, what: Try) {
         self.begin("attempt", Some(crate::parse::time::day_of(start)));
         self.set_peer(peer);
-        *last(&mut self.first) = Some(start);
-        *last(&mut self.last) = Some(end);
-        *last(&mut self.attempt) = TRIES.iter().find(|(_, t)| *t == what).map(|(n, _)| *n);
+        set(&mut self.first, Some(start));
+        set(&mut self.last, Some(end));
+        set(
+            &mut self.attempt,
+            TRIES.iter().find(|(_, t)| *t == what).map(|(n, _)| *n),
+        );
     }
 
     pub fn server(&mut self, server: &OwnServer, kind: LogKind, outcome: Outcome, n: u64) {
         self.begin("server", None);
-        *last(&mut self.kind) = Some(kind.as_str());
+        set(&mut self.kind, Some(kind.as_str()));
         let (name, sort) = match server {
             OwnServer::Named(n) => (Some(n.to_string()), "named"),
             OwnServer::Address(a) => (Some(a.to_string()), "address"),
             OwnServer::Unknown => (None, "unknown"),
         };
-        *last(&mut self.server) = name;
-        *last(&mut self.server_kind) = Some(sort);
-        *last(&mut self.server_outcome) = Some(outcome.column());
-        *last(&mut self.sessions) = Some(n);
+        set(&mut self.server, name);
+        set(&mut self.server_kind, Some(sort));
+        set(&mut self.server_outcome, Some(outcome.column()));
+        set(&mut self.sessions, Some(n));
     }
 
     pub fn local(&mut self, addr: &Address, name: Option<&str>) {
         self.begin("local", None);
-        *last(&mut self.local) = Some(addr.to_string());
-        *last(&mut self.local_name) = name.map(str::to_string);
+        set(&mut self.local, Some(addr.to_string()));
+        set(&mut self.local_name, name.map(str::to_string));
     }
 
     /// The part of a session that one file holds, for stitching when the store is read.
     pub fn fragment(&mut self, key: &FragmentKey, facts: &SessionFacts) {
         self.begin("fragment", facts.first.map(crate::parse::time::day_of));
-        *last(&mut self.kind) = Some(key.kind.as_str());
-        *last(&mut self.session_id) = Some(key.session);
-        *last(&mut self.remote_hash) = Some(key.remote);
-        *last(&mut self.facts) = Some(serde_json::to_string(facts).expect("facts serialise"));
+        set(&mut self.kind, Some(key.kind.as_str()));
+        set(&mut self.session_id, Some(key.session));
+        set(&mut self.remote_hash, Some(key.remote));
+        set(&mut self.facts, serde_json::to_string(facts).ok());
     }
 
     /// The rows as a typed frame: days as `Date`, times as UTC timestamps in ms, counts
@@ -363,7 +368,8 @@ impl Read {
             ],
             first: ints::<Int64Type>(df, "first")?,
             last: ints::<Int64Type>(df, "last")?,
-            text: text.try_into().expect("seven columns"),
+            text: (text.try_into())
+                .map_err(|_| polars_err!(ComputeError: "store: text columns"))?,
             key: [
                 ints::<UInt64Type>(df, "session_id")?,
                 ints::<UInt64Type>(df, "remote_hash")?,
