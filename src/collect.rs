@@ -124,6 +124,21 @@ impl Try {
         }
     }
 
+    /// The name the store writes: `cleartext`, `tls`, `failed`, `dropped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Try::Cleartext => "cleartext",
+            Try::Tls => "tls",
+            Try::Failed => "failed",
+            Try::Dropped => "dropped",
+        }
+    }
+
+    /// The attempt a name names.
+    pub fn parse(name: &str) -> Option<Try> {
+        Try::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// A failed handshake (dropped or not).
     pub fn failed(self) -> bool {
         matches!(self, Try::Failed | Try::Dropped)
@@ -183,6 +198,29 @@ pub struct Fragment {
     /// How many stretches it was read from.
     pub stretches: u32,
     pub facts: SessionFacts,
+}
+
+/// Adds `f` to what `map` knows of its session: merged with the fragments already in,
+/// and taken out whole once the session's first and last rows are both in. The one
+/// stitching rule, for the run's fragments and for the store's per-file ones.
+fn fold_fragment<K: Hash + Eq>(
+    map: &mut FxHashMap<K, Fragment>,
+    key: K,
+    f: Fragment,
+) -> Option<Fragment> {
+    use std::collections::hash_map::Entry;
+    match map.entry(key) {
+        Entry::Vacant(v) => {
+            v.insert(f);
+            None
+        }
+        Entry::Occupied(mut o) => {
+            let mine = o.get_mut();
+            mine.facts.merge(f.facts);
+            mine.stretches += f.stretches;
+            mine.facts.is_complete().then(|| o.remove())
+        }
+    }
 }
 
 /// Damage found in the input, located well enough to find it again.
@@ -334,12 +372,8 @@ struct ByFile {
 impl ByFile {
     fn merge(&mut self, o: ByFile) -> Vec<(FragmentKey, Fragment)> {
         for (file, p) in o.contributions {
-            match self.contributions.entry(file) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(p);
-                }
-                std::collections::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(p),
-            }
+            // Merging into an empty partial takes the other's tables as they are.
+            self.contributions.entry(file).or_default().merge(p);
         }
         let mut done = Vec::new();
         for ((file, key), f) in o.fragments {
@@ -372,19 +406,7 @@ impl ByFile {
         key: FragmentKey,
         f: Fragment,
     ) -> Option<(FragmentKey, Fragment)> {
-        use std::collections::hash_map::Entry;
-        match self.fragments.entry((file, key)) {
-            Entry::Vacant(v) => {
-                v.insert(f);
-                None
-            }
-            Entry::Occupied(mut o) => {
-                let mine = o.get_mut();
-                mine.facts.merge(f.facts);
-                mine.stretches += f.stretches;
-                mine.facts.is_complete().then(|| (key, o.remove()))
-            }
-        }
+        fold_fragment(&mut self.fragments, (file, key), f).map(|done| (key, done))
     }
 }
 
@@ -816,20 +838,9 @@ impl Partial {
             }
             return;
         }
-        match self.fragments.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(f);
-            }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let mine = o.get_mut();
-                mine.facts.merge(f.facts);
-                mine.stretches += f.stretches;
-                if mine.facts.is_complete() {
-                    let done = o.remove();
-                    self.stats.stitched_sessions += 1;
-                    self.add_session(done.facts.finish(key.kind));
-                }
-            }
+        if let Some(done) = fold_fragment(&mut self.fragments, key, f) {
+            self.stats.stitched_sessions += 1;
+            self.add_session(done.facts.finish(key.kind));
         }
     }
 

@@ -98,36 +98,20 @@ fn outcome_tag(o: &TlsOutcome) -> &'static str {
     }
 }
 
-const PROTOCOLS: [(&str, Protocol); 6] = [
-    ("ssl2", Protocol::Ssl2),
-    ("ssl3", Protocol::Ssl3),
-    ("tls1_0", Protocol::Tls10),
-    ("tls1_1", Protocol::Tls11),
-    ("tls1_2", Protocol::Tls12),
-    ("tls1_3", Protocol::Tls13),
-];
-
+/// A protocol as its outcome column names it (`tls1_0`: one source of those names), or
+/// verbatim when no column counts it.
 fn protocol_name(p: &Protocol) -> String {
-    match PROTOCOLS.iter().find(|(_, q)| q == p) {
-        Some((name, _)) => name.to_string(),
-        None => match p {
-            Protocol::Other(s) => s.to_string(),
-            _ => unreachable!("every known protocol is named"),
-        },
+    match p {
+        Protocol::Other(name) => name.to_string(),
+        known => (Outcome::ALL.into_iter())
+            .find(|o| o.protocol().as_ref() == Some(known))
+            .map_or_else(String::new, |o| o.column().to_string()),
     }
 }
 
 fn protocol_of(s: &str) -> Protocol {
-    (PROTOCOLS.iter().find(|(name, _)| *name == s))
-        .map_or_else(|| Protocol::Other(s.into()), |(_, p)| p.clone())
+    (Outcome::parse(s).and_then(Outcome::protocol)).unwrap_or_else(|| Protocol::Other(s.into()))
 }
-
-const TRIES: [(&str, Try); 4] = [
-    ("cleartext", Try::Cleartext),
-    ("tls", Try::Tls),
-    ("failed", Try::Failed),
-    ("dropped", Try::Dropped),
-];
 
 fn kind_of(s: &str) -> Option<LogKind> {
     [LogKind::Receive, LogKind::Send]
@@ -217,10 +201,7 @@ impl Rows {
         self.set_peer(peer);
         set(&mut self.first, Some(start));
         set(&mut self.last, Some(end));
-        set(
-            &mut self.attempt,
-            TRIES.iter().find(|(_, t)| *t == what).map(|(n, _)| *n),
-        );
+        set(&mut self.attempt, Some(what.as_str()));
     }
 
     pub fn server(&mut self, server: &OwnServer, kind: LogKind, outcome: Outcome, n: u64) {
@@ -455,10 +436,10 @@ impl Read {
                 _ => return false,
             },
             Some("attempt") => {
-                let what = TRIES.iter().find(|(n, _)| Some(*n) == t[1][i].as_deref());
+                let what = t[1][i].as_deref().and_then(Try::parse);
                 match (self.peer(i), what, self.first[i], self.last[i]) {
-                    (Some(peer), Some((_, w)), Some(a), Some(b)) => {
-                        out.add_stored_attempt(peer, a, b, *w)
+                    (Some(peer), Some(w), Some(a), Some(b)) => {
+                        out.add_stored_attempt(peer, a, b, w)
                     }
                     _ => return false,
                 }
