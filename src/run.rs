@@ -195,9 +195,10 @@ fn read_into_store(config: &Config, dir: &Path) -> Result<(Partial, Vec<LogFile>
     store.save(&selection, &mut partial, config.keep)?;
     let stored = timing::timed("store read", || store.load(config.keeps_days()))?;
     if store.manifest().files.is_empty() && partial.stats().files_read == 0 {
-        return Err(match config.paths.is_empty() {
-            true => Error::Store(format!("{} holds no sessions yet", dir.display())),
-            false => no_input(config, &partial),
+        return Err(if config.paths.is_empty() {
+            Error::Store(format!("{} holds no sessions yet", dir.display()))
+        } else {
+            no_input(config, &partial)
         });
     }
     partial.replace_tables(stored);
@@ -291,9 +292,12 @@ fn read_jobs(config: &Config, discovery: &Discovery, jobs: &[Job], store: bool) 
     let read = jobs
         .par_iter()
         .fold(
-            || match store {
-                true => Partial::new_for_store(),
-                false => Partial::new(by_day),
+            || {
+                if store {
+                    Partial::new_for_store()
+                } else {
+                    Partial::new(by_day)
+                }
             },
             |mut p, job| {
                 read::run(job, files, &mut p, &|n| progress.inc(n));
