@@ -1,5 +1,6 @@
 //! The partner impact CSV: one row per (direction, partner), for the change board.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::csv_cell;
@@ -44,36 +45,40 @@ pub fn header() -> Vec<&'static str> {
     h
 }
 
-/// A partner's cells, in [`header`] order.
-fn record(p: &PartnerRow) -> Vec<String> {
-    let mut rec: Vec<String> = vec![
-        p.direction.to_string(),
-        p.partner.clone(),
-        p.impact.to_string(),
-        p.sessions.to_string(),
-        p.messages.to_string(),
-    ];
-    let count = |known| outcomes(known).map(|o| p.outcomes[o].to_string());
-    rec.extend(count(true));
-    rec.extend([
-        p.weak_cipher.to_string(),
-        p.hosts.to_string(),
-        p.example_host.clone(),
-        p.mail_domains.join(";"),
-        p.ciphers.join(";"),
-        p.first_seen.map(format_millis).unwrap_or_default(),
-        p.last_seen.map(format_millis).unwrap_or_default(),
-        p.affected_hosts.join(";"),
-    ]);
-    rec.extend(count(false));
+/// One cell of a row: text as it is, or a count (written without an allocation).
+enum Field<'a> {
+    Text(&'a str),
+    Owned(String),
+    Count(u64),
+}
+
+/// A partner's cells, in [`header`] order, each passed to `emit`.
+fn record(p: &PartnerRow, emit: &mut impl FnMut(Field) -> csv::Result<()>) -> csv::Result<()> {
+    emit(Field::Text(p.direction.as_str()))?;
+    emit(Field::Text(&p.partner))?;
+    emit(Field::Text(p.impact.as_str()))?;
+    emit(Field::Count(p.sessions))?;
+    emit(Field::Count(p.messages))?;
+    for o in outcomes(true) {
+        emit(Field::Count(p.outcomes[o]))?;
+    }
+    emit(Field::Count(p.weak_cipher))?;
+    emit(Field::Count(p.hosts))?;
+    emit(Field::Text(&p.example_host))?;
+    emit(Field::Owned(p.mail_domains.join(";")))?;
+    emit(Field::Owned(p.ciphers.join(";")))?;
+    for seen in [p.first_seen, p.last_seen] {
+        emit(Field::Owned(seen.map(format_millis).unwrap_or_default()))?;
+    }
+    emit(Field::Owned(p.affected_hosts.join(";")))?;
+    for o in outcomes(false) {
+        emit(Field::Count(p.outcomes[o]))?;
+    }
     let r = &p.retries;
-    rec.extend([
-        r.retried_in_cleartext.to_string(),
-        r.retried_with_tls.to_string(),
-        r.no_retry_seen.to_string(),
-        p.evidence.clone(),
-    ]);
-    rec
+    for n in [r.retried_in_cleartext, r.retried_with_tls, r.no_retry_seen] {
+        emit(Field::Count(n))?;
+    }
+    emit(Field::Text(&p.evidence))
 }
 
 pub struct CsvWriter;
@@ -82,11 +87,20 @@ impl Writer for CsvWriter {
     fn write(&self, doc: &Document, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(header())?;
+        let mut number = String::new();
         for p in &doc.report.partners {
-            // Field by field: a cell is copied only when it needs its guard quote.
-            for cell in record(p) {
-                w.write_field(csv_cell(&cell).as_bytes())?;
-            }
+            // Field by field: a cell is copied only when it needs its guard quote, and
+            // counts go through one reused buffer.
+            record(p, &mut |field| match field {
+                Field::Text(text) => w.write_field(csv_cell(text).as_bytes()),
+                Field::Owned(text) => w.write_field(csv_cell(&text).as_bytes()),
+                Field::Count(n) => {
+                    number.clear();
+                    // Formatting into a String cannot fail.
+                    let _ = write!(number, "{n}");
+                    w.write_field(number.as_bytes())
+                }
+            })?;
             w.write_record(None::<&[u8]>)?;
         }
         w.flush()?;
