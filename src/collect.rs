@@ -413,6 +413,8 @@ impl ByFile {
 /// The tables a report is built from, taken out of the partial so that they can be freed
 /// as soon as they are folded.
 pub struct Tables {
+    /// The interned peers, by id: the report drops them once it has read their names.
+    pub peers: Interned<Peer>,
     pub cells: FxHashMap<Cell, Counts>,
     pub domains: FxHashMap<(Id, Id), u64>,
     pub attempts: Vec<Attempt>,
@@ -455,9 +457,10 @@ impl Partial {
         warnings.into_iter().map(|(_, w)| w).collect()
     }
 
-    /// Takes the cell and domain tables out (the report folds them, then frees them).
+    /// Takes the peer, cell and domain tables out (the report folds them, then frees them).
     pub fn take_tables(&mut self) -> Tables {
         Tables {
+            peers: std::mem::take(&mut self.peers),
             cells: std::mem::take(&mut self.cells),
             domains: std::mem::take(&mut self.domains),
             attempts: std::mem::take(&mut self.attempts),

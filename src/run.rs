@@ -62,7 +62,9 @@ impl Answer {
 /// The whole run: analysis, outputs, and the messages for stderr.
 pub fn run(config: &Config) -> Result<Status, Error> {
     let answer = analyze(config)?;
+    let phases = Phases::start();
     output::write_all(&config.outputs, &answer.document(), config.color)?;
+    phases.done("outputs written");
     let report = &answer.report;
     // Read problems go to stderr when the summary (which lists them) is not shown, so a
     // pipeline sees them even when stdout is data.
@@ -140,7 +142,8 @@ pub fn analyze(config: &Config) -> Result<Answer, Error> {
         range: config.range,
         retry_window: config.retry_window,
     };
-    let report = report::build(partial, &files, &policy)?;
+    // `-j` bounds the report's parallel steps too (polars has its own pool).
+    let report = thread_pool(config)?.install(|| report::build(partial, &files, &policy))?;
     phases.done("report built");
     let verdict = match &config.check {
         None => None,

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
@@ -13,10 +14,13 @@ use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
 use super::model::{
     Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
 };
-use crate::collect::{Cell, Counts, Id, OwnServer, Partial, Tables, PROBLEM_SAMPLES};
+use crate::collect::{
+    Cell, Counts, Id, Interned, OwnServer, Partial, Peer, Tables, PROBLEM_SAMPLES,
+};
 use crate::error::Error;
 use crate::input::LogFile;
 use crate::outcome::{Outcome, OutcomeCounts};
+use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::partner::{self, Direction};
 use crate::timing;
@@ -44,22 +48,25 @@ struct Partners {
 impl Partners {
     /// Each peer's direction and partner, resolved once (a peer has cells per outcome and
     /// day, and a partner lookup walks the Public Suffix List).
-    fn resolve(partial: &Partial) -> Partners {
-        let own = partial.local_addresses();
-        let resolved: Vec<(Direction, String)> = (partial.peers().iter())
-            .map(|peer| {
+    fn resolve(peers: &Interned<Peer>, own: &FxHashSet<Address>) -> Partners {
+        // In parallel: a partner lookup walks the Public Suffix List, and an Edge's
+        // scanners make a million peers.
+        let mut resolved: Vec<(Direction, String)> = ((0..peers.len()).into_par_iter())
+            .map(|id| {
+                let peer = &peers[id];
                 let direction = partner::direction(peer, own);
                 (direction, partner::partner(peer, direction))
             })
             .collect();
         // Peers in report order of their partners; each new key is the next partner id.
         let mut order: Vec<usize> = (0..resolved.len()).collect();
-        order.sort_unstable_by(|&a, &b| resolved[a].cmp(&resolved[b]));
+        order.par_sort_unstable_by(|&a, &b| resolved[a].cmp(&resolved[b]));
         let mut keys: Vec<(Direction, String)> = Vec::new();
         let mut of_peer = vec![0; resolved.len()];
         for peer in order {
             if keys.last() != Some(&resolved[peer]) {
-                keys.push(resolved[peer].clone());
+                let (direction, name) = &mut resolved[peer];
+                keys.push((*direction, std::mem::take(name)));
             }
             of_peer[peer] = (keys.len() - 1) as u32;
         }
@@ -143,7 +150,7 @@ fn most_per_group<K: Ord + Clone>(
 /// The aggregate cells of the days in `range` with direction and partner resolved, for
 /// Parquet, in the order of their names (ids depend on the order the files were read in).
 pub fn aggregate_rows(partial: &Partial, range: &DayRange) -> FlatRows {
-    let partners = Partners::resolve(partial);
+    let partners = Partners::resolve(partial.peers(), partial.local_addresses());
     let mut flat = FlatRows::default();
     for cell in partial.named_cells() {
         if !range.contains(cell.day) {
@@ -163,6 +170,7 @@ pub fn aggregate_rows(partial: &Partial, range: &DayRange) -> FlatRows {
 /// stage: the report's peak memory is then not the aggregate *and* the table.
 pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result<Report, Error> {
     let Tables {
+        peers,
         cells: mut table,
         domains: pairs,
         attempts,
@@ -176,7 +184,9 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         stats.sessions = table.values().map(|c| c.sessions).sum();
     }
     let partial = &partial;
-    let partners = Partners::resolve(partial);
+    let mut partners = timing::timed("partners resolved", || {
+        Partners::resolve(&peers, partial.local_addresses())
+    });
     let retries = timing::timed("fallback evidence", || {
         let partner_of = |peer: Id| partners.of_peer[peer as usize];
         let n = partners.keys.len();
@@ -189,8 +199,17 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         })
         .collect();
     mail_domains(partial, &partners, pairs, &policy.require_tls, &mut extras);
-    let (cells, peers, dated) = partner_cells(partial, &partners, table, policy, &mut extras);
-    host_names(partial, &partners, &peers, &mut extras);
+    // The cells in partner order: the table's group-by then takes each partner's cells
+    // as one slice instead of hashing a million keys.
+    let mut table: Vec<(Cell, Counts)> = table.into_iter().collect();
+    table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
+    let (cells, facts, dated) = timing::timed("partner cells", || {
+        partner_cells(partial, &peers, &partners, table, policy, &mut extras)
+    });
+    timing::timed("host names", || {
+        host_names(&peers, &partners, &facts, &mut extras)
+    });
+    drop((peers, facts));
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
     let totals = timing::timed("polars partner table", || {
@@ -201,7 +220,9 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     Ok(Report {
         policy: policy.clone(),
         stats,
-        partners: partner_rows(totals, &partners, extras),
+        partners: timing::timed("partner rows", || {
+            partner_rows(totals, &mut partners, extras)
+        }),
         servers: server_rows(partial, policy.min_tls),
         problems: problem_rows(partial, files),
         warnings: partial.warnings(),
@@ -267,22 +288,23 @@ struct PeerFacts {
 /// per peer its sessions and whether a refused session was seen.
 fn partner_cells<'p>(
     partial: &'p Partial,
+    peers: &Interned<Peer>,
     partners: &Partners,
-    table: FxHashMap<Cell, Counts>,
+    table: Vec<(Cell, Counts)>,
     policy: &Policy,
     extras: &mut [Extras<'p>],
 ) -> (PartnerCells, PeerFacts, DayCells) {
     let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     let mut cells = PartnerCells::default();
-    let mut peers = PeerFacts {
-        sessions: vec![0; partial.peers().len()],
-        affected: vec![false; partial.peers().len()],
+    let mut facts = PeerFacts {
+        sessions: vec![0; peers.len()],
+        affected: vec![false; peers.len()],
     };
     for (cell, counts) in table {
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
         let outcome = partial.outcome(cell.outcome);
-        peers.sessions[peer] += counts.sessions;
+        facts.sessions[peer] += counts.sessions;
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
             if !extras[partner].ciphers.contains(&c) {
@@ -290,17 +312,17 @@ fn partner_cells<'p>(
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
-            peers.affected[peer] |= refused;
+            facts.affected[peer] |= refused;
         }
         if let Some(day) = cell.day {
             let who = (partners.keys[partner].0, partner as u32);
             dated.push(day, who, Outcome::of(outcome), counts.sessions, refused);
         }
-        let remote = partial.peer(cell.peer).remote.as_ref().map(|r| {
+        let remote = peers[peer].remote.as_ref().map(|r| {
             let next = remote_ids.len() as u32;
             *remote_ids.entry(r).or_insert(next)
         });
-        let signs = partial.peer(cell.peer).signs;
+        let signs = peers[peer].signs;
         extras[partner].connector_required |= signs.requires_tls;
         // Required either by `--require-tls` or by the send session itself (a RequireTLS
         // override): refused, such mail queues.
@@ -312,19 +334,24 @@ fn partner_cells<'p>(
         };
         cells.push(partner as u32, remote, outcome, &counts, flags);
     }
-    (cells, peers, dated)
+    (cells, facts, dated)
 }
 
 /// Per partner: its busiest host name (else address), and the hosts that would be
 /// refused.
-fn host_names(partial: &Partial, partners: &Partners, peers: &PeerFacts, extras: &mut [Extras]) {
+fn host_names(
+    peers: &Interned<Peer>,
+    partners: &Partners,
+    facts: &PeerFacts,
+    extras: &mut [Extras],
+) {
     let mut hosts = Vec::new();
-    for (id, peer) in partial.peers().iter().enumerate() {
+    for (id, peer) in peers.iter().enumerate() {
         let partner = partners.of(id as Id);
         if let Some(h) = &peer.host {
-            hosts.push((partner as u32, &**h, peers.sessions[id]));
+            hosts.push((partner as u32, &**h, facts.sessions[id]));
         }
-        if peers.affected[id] {
+        if facts.affected[id] {
             let who = match (&peer.host, &peer.remote) {
                 (Some(h), _) => h.to_string(),
                 (None, Some(r)) => r.to_string(),
@@ -338,14 +365,14 @@ fn host_names(partial: &Partial, partners: &Partners, peers: &PeerFacts, extras:
     });
     // Partners without a host name are shown by their busiest address, as text so that
     // ties break as the names would.
-    let ips: Vec<_> = (partial.peers().iter().enumerate())
+    let ips: Vec<_> = (peers.iter().enumerate())
         .filter(|(id, _)| extras[partners.of(*id as Id)].example_host.is_empty())
         .filter_map(|(id, peer)| {
             let r = peer.remote.as_ref()?;
             Some((
                 partners.of(id as Id) as u32,
                 r.to_string(),
-                peers.sessions[id],
+                facts.sessions[id],
             ))
         })
         .collect();
@@ -359,14 +386,14 @@ fn host_names(partial: &Partial, partners: &Partners, peers: &PeerFacts, extras:
 /// The partner table's totals with each partner's names and strings attached.
 fn partner_rows(
     totals: Vec<PartnerTotals>,
-    partners: &Partners,
+    partners: &mut Partners,
     extras: Vec<Extras>,
 ) -> Vec<PartnerRow> {
     let mut extras = extras;
     (totals.into_iter())
         .map(|t| {
-            let (direction, name) = &partners.keys[t.partner as usize];
-            // Each partner has one row: its extras are moved into it.
+            // Each partner has one row: its name and extras are moved into it.
+            let (direction, name) = &mut partners.keys[t.partner as usize];
             let e = std::mem::take(&mut extras[t.partner as usize]);
             let mut ciphers: Vec<String> = e.ciphers.iter().map(|c| c.label()).collect();
             ciphers.sort();
@@ -374,7 +401,7 @@ fn partner_rows(
             let evidence = e.evidence(&t);
             PartnerRow {
                 direction: *direction,
-                partner: name.clone(),
+                partner: std::mem::take(name),
                 impact: t.impact,
                 sessions: t.sessions,
                 messages: t.messages,

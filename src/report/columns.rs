@@ -16,3 +16,36 @@ pub(super) fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
         .map(|i| (ca.get(i)).ok_or_else(|| polars_err!(ComputeError: "{name}: no value")))
         .collect()
 }
+
+/// Takes a column out of the frame and writes each value into its row with `set`, so a
+/// table of a million partners is never held as the frame and a copy of it at once;
+/// a null is an error (every aggregate is defined).
+pub(super) fn take_u64s<T>(
+    df: &mut DataFrame,
+    name: &str,
+    rows: &mut [T],
+    mut set: impl FnMut(&mut T, u64),
+) -> PolarsResult<()> {
+    let column = df.drop_in_place(name)?.cast(&DataType::UInt64)?;
+    for (row, value) in rows.iter_mut().zip(column.u64()?.iter()) {
+        set(
+            row,
+            value.ok_or_else(|| polars_err!(ComputeError: "{name}: no value"))?,
+        );
+    }
+    Ok(())
+}
+
+/// As [`take_u64s`], for a column of optional times in milliseconds.
+pub(super) fn take_times<T>(
+    df: &mut DataFrame,
+    name: &str,
+    rows: &mut [T],
+    mut set: impl FnMut(&mut T, Option<i64>),
+) -> PolarsResult<()> {
+    let column = df.drop_in_place(name)?.cast(&DataType::Int64)?;
+    for (row, value) in rows.iter_mut().zip(column.i64()?.iter()) {
+        set(row, value);
+    }
+    Ok(())
+}

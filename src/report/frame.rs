@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::columns::{sessions_when, u64s};
+use super::columns::{sessions_when, take_times, take_u64s, u64s};
 use crate::collect::{Counts, NamedCell};
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::time::Millis;
@@ -101,6 +101,9 @@ impl FlatRows {
 #[derive(Default)]
 pub struct PartnerCells {
     partner: Vec<u32>,
+    /// Some cell came before one of a smaller partner id: the partner column is not
+    /// sorted, and the group-by must hash it.
+    unsorted: bool,
     remote: Vec<Option<u32>>,
     /// The outcome's index in [`Outcome::ALL`] (polars here has no 8-bit integers).
     outcome: Vec<u32>,
@@ -145,6 +148,7 @@ impl PartnerCells {
         self.no_fallback.push(flags.no_fallback);
         self.authenticated.push(flags.authenticated);
         self.cipher_refused.push(flags.cipher_refused);
+        self.unsorted |= self.partner.last().is_some_and(|&last| last > partner);
         self.partner.push(partner);
         self.remote.push(remote);
         self.outcome.push(Outcome::of(outcome) as u32);
@@ -157,7 +161,8 @@ impl PartnerCells {
     }
 
     fn into_frame(self) -> PolarsResult<DataFrame> {
-        df!(
+        let unsorted = self.unsorted;
+        let mut df = df!(
             "partner" => self.partner,
             "remote" => self.remote,
             "outcome" => self.outcome,
@@ -171,7 +176,16 @@ impl PartnerCells {
             "no_fallback" => self.no_fallback,
             "authenticated" => self.authenticated,
             "cipher_refused" => self.cipher_refused,
-        )
+        )?;
+        if !unsorted {
+            // Pushed in partner order: polars groups sorted keys as slices.
+            df.apply("partner", |c| {
+                let mut c = c.clone();
+                c.set_sorted_flag(polars::series::IsSorted::Ascending);
+                c
+            })?;
+        }
+        Ok(df)
     }
 }
 
@@ -191,6 +205,24 @@ pub struct PartnerTotals {
     pub outcomes: OutcomeCounts,
     /// Authenticated sessions the policy refuses (AUTH needs TLS): a reason mail stops.
     pub auth_refused: u64,
+}
+
+impl PartnerTotals {
+    /// Totals of this class, every count still to be filled in.
+    fn of_impact(impact: Impact) -> PartnerTotals {
+        PartnerTotals {
+            partner: 0,
+            impact,
+            sessions: 0,
+            messages: 0,
+            weak_cipher: 0,
+            hosts: 0,
+            first: None,
+            last: None,
+            outcomes: OutcomeCounts::default(),
+            auth_refused: 0,
+        }
+    }
 }
 
 /// A class as a literal of the table: its code.
@@ -291,12 +323,6 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         .collect()
 }
 
-fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Millis>>> {
-    let s = df.column(name)?.cast(&DataType::Int64)?;
-    let ca = s.i64()?;
-    Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-}
-
 /// The impact classes of the table's codes; a code no class has is an error.
 fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
     (u64s(df, "impact")?.into_iter())
@@ -309,40 +335,35 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
         .collect()
 }
 
-/// Each partner's totals and impact, worst first.
+/// Each partner's totals and impact, worst first. The totals are filled column by
+/// column, each column dropped from the frame once read.
 pub fn partner_table(cells: PartnerCells, min: MinTls) -> PolarsResult<Vec<PartnerTotals>> {
-    let df = partner_frame(cells.into_frame()?, min)?;
-    let partner = u64s(&df, "partner")?;
-    let impact = impacts(&df)?;
-    let sessions = u64s(&df, "sessions")?;
-    let messages = u64s(&df, "messages")?;
-    let weak = u64s(&df, "weak_cipher")?;
-    let hosts = u64s(&df, "hosts")?;
-    let first = times(&df, "first")?;
-    let last = times(&df, "last")?;
-    let auth_refused = u64s(&df, "auth_refused")?;
-    let columns: Vec<Vec<u64>> = (Outcome::ALL.iter())
-        .map(|o| u64s(&df, o.column()))
-        .collect::<PolarsResult<_>>()?;
-    let totals = (0..df.height()).map(|i| {
-        let mut outcomes = OutcomeCounts::default();
-        for (o, values) in Outcome::ALL.into_iter().zip(&columns) {
-            outcomes[o] = values[i];
-        }
-        PartnerTotals {
-            partner: partner[i] as u32,
-            impact: impact[i],
-            sessions: sessions[i],
-            messages: messages[i],
-            weak_cipher: weak[i],
-            hosts: hosts[i],
-            first: first[i],
-            last: last[i],
-            outcomes,
-            auth_refused: auth_refused[i],
-        }
-    });
-    Ok(totals.collect())
+    let mut df = partner_frame(cells.into_frame()?, min)?;
+    let mut totals: Vec<PartnerTotals> = (impacts(&df)?.into_iter())
+        .map(PartnerTotals::of_impact)
+        .collect();
+    for read_or_unused in [
+        "impact",
+        "tls_allowed",
+        "tls_refused",
+        "required",
+        "no_fallback",
+    ] {
+        df.drop_in_place(read_or_unused)?;
+    }
+    let t = &mut totals;
+    take_u64s(&mut df, "partner", t, |t, v| t.partner = v as u32)?;
+    take_u64s(&mut df, "sessions", t, |t, v| t.sessions = v)?;
+    take_u64s(&mut df, "messages", t, |t, v| t.messages = v)?;
+    take_u64s(&mut df, "weak_cipher", t, |t, v| t.weak_cipher = v)?;
+    take_u64s(&mut df, "hosts", t, |t, v| t.hosts = v)?;
+    take_u64s(&mut df, "auth_refused", t, |t, v| t.auth_refused = v)?;
+    take_times(&mut df, "first", t, |t, v| t.first = v)?;
+    take_times(&mut df, "last", t, |t, v| t.last = v)?;
+    for o in Outcome::ALL {
+        take_u64s(&mut df, o.column(), t, |t, v| t.outcomes[o] = v)?;
+    }
+    Ok(totals)
 }
 
 /// Writes the aggregate cells as Parquet, for BI tools and later analysis.
