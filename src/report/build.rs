@@ -199,10 +199,6 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         })
         .collect();
     mail_domains(partial, &partners, pairs, &policy.require_tls, &mut extras);
-    // The cells in partner order: the table's group-by then takes each partner's cells
-    // as one slice instead of hashing a million keys.
-    let mut table: Vec<(Cell, Counts)> = table.into_iter().collect();
-    table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
     let (cells, facts, dated) = timing::timed("partner cells", || {
         partner_cells(partial, &peers, &partners, table, policy, &mut extras)
     });
@@ -290,10 +286,14 @@ fn partner_cells<'p>(
     partial: &'p Partial,
     peers: &Interned<Peer>,
     partners: &Partners,
-    table: Vec<(Cell, Counts)>,
+    table: FxHashMap<Cell, Counts>,
     policy: &Policy,
     extras: &mut [Extras<'p>],
 ) -> (PartnerCells, PeerFacts, DayCells) {
+    // The cells in partner order: the table's group-by then takes each partner's cells
+    // as one slice instead of hashing a million keys.
+    let mut table: Vec<(Cell, Counts)> = table.into_iter().collect();
+    table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
     let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     let mut cells = PartnerCells::default();
