@@ -396,6 +396,40 @@ mod tests {
         totals.iter().map(|t| (t.partner, t.impact)).collect()
     }
 
+    /// Cells pushed in partner order take polars' sorted group-by; any other order the
+    /// hashed one. Both must give the same table.
+    #[test]
+    fn partner_order_and_any_order_give_the_same_table() {
+        let cells: Vec<(u32, Option<u32>, TlsOutcome, u64)> = vec![
+            (0, Some(7), tls(Protocol::Tls12), 3),
+            (0, Some(8), tls(Protocol::Tls10), 1),
+            (1, None, TlsOutcome::Cleartext, 2),
+            (2, Some(9), TlsOutcome::Failed, 1),
+            (2, Some(9), tls(Protocol::Tls13), 5),
+            (3, Some(7), TlsOutcome::NoConversation, 1),
+        ];
+        let totals = |order: &mut dyn Iterator<Item = &(u32, Option<u32>, TlsOutcome, u64)>| {
+            let mut c = PartnerCells::default();
+            for (partner, remote, outcome, sessions) in order {
+                let counts = Counts {
+                    sessions: *sessions,
+                    ..Counts::default()
+                };
+                c.push(*partner, *remote, outcome, &counts, CellFlags::default());
+            }
+            let sorted = !c.unsorted;
+            (sorted, partner_table(c, MinTls::Tls11).unwrap())
+        };
+        let (sorted, in_order) = totals(&mut cells.iter());
+        let (reversed_sorted, reversed) = totals(&mut cells.iter().rev());
+        assert!(sorted && !reversed_sorted);
+        assert_eq!(in_order, reversed);
+        let hosts: Vec<(u32, u64, u64)> = (in_order.iter())
+            .map(|t| (t.partner, t.sessions, t.hosts))
+            .collect();
+        assert_eq!(hosts, [(0, 4, 2), (1, 2, 0), (3, 1, 1), (2, 6, 1)]);
+    }
+
     #[test]
     fn impact_rules_and_order() {
         let plain = CellFlags::default();
