@@ -33,12 +33,16 @@ impl Phases {
     }
 }
 
-/// Runs `f`, printing how long it took.
+/// Runs `f`, printing how long it took and the memory after it.
 pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let value = f();
     if enabled() {
-        eprintln!("smtptls: timing: {name} {:.3}s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "smtptls: timing: {name} {:.3}s, peak memory {}",
+            t.elapsed().as_secs_f64(),
+            crate::memory::usage()
+        );
     }
     value
 }

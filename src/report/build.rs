@@ -10,10 +10,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
-use super::frame::{self, CellFlags, FlatRows, PartnerCells, PartnerTotals};
-use super::model::{
-    Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
-};
+use super::frame::{self, CellFlags, FlatRows, PartnerCells, TableOrder};
+use super::model::{Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow};
 use crate::collect::{
     Cell, Counts, Id, Interned, OwnServer, Partial, Peer, Tables, PROBLEM_SAMPLES,
 };
@@ -35,23 +33,24 @@ pub fn covers(required: &str, name: &str) -> bool {
             && n.as_bytes()[n.len() - r.len() - 1] == b'.')
 }
 
-/// The partners, and which partner each peer belongs to.
+/// A partner's key: its direction and name. A partner's id is its index in the list of
+/// keys, which is in report order: by direction (in name order), then partner name.
+type PartnerKey = (Direction, String);
+
+/// Which partner each peer belongs to.
 struct Partners {
-    /// (direction, partner name) in report order: by direction (in name order), then
-    /// partner name.
-    /// A partner's id is its index here.
-    keys: Vec<(Direction, String)>,
     /// Each peer's partner id, by peer id.
     of_peer: Vec<u32>,
 }
 
 impl Partners {
     /// Each peer's direction and partner, resolved once (a peer has cells per outcome and
-    /// day, and a partner lookup walks the Public Suffix List).
-    fn resolve(peers: &Interned<Peer>, own: &FxHashSet<Address>) -> Partners {
+    /// day, and a partner lookup walks the Public Suffix List): the partners' keys, by
+    /// id, and each peer's partner.
+    fn resolve(peers: &Interned<Peer>, own: &FxHashSet<Address>) -> (Vec<PartnerKey>, Partners) {
         // In parallel: a partner lookup walks the Public Suffix List, and an Edge's
         // scanners make a million peers.
-        let mut resolved: Vec<(Direction, String)> = ((0..peers.len()).into_par_iter())
+        let mut resolved: Vec<PartnerKey> = ((0..peers.len()).into_par_iter())
             .map(|id| {
                 let peer = &peers[id];
                 let direction = partner::direction(peer, own);
@@ -61,7 +60,7 @@ impl Partners {
         // Peers in report order of their partners; each new key is the next partner id.
         let mut order: Vec<usize> = (0..resolved.len()).collect();
         order.par_sort_unstable_by(|&a, &b| resolved[a].cmp(&resolved[b]));
-        let mut keys: Vec<(Direction, String)> = Vec::new();
+        let mut keys: Vec<PartnerKey> = Vec::new();
         let mut of_peer = vec![0; resolved.len()];
         for peer in order {
             if keys.last() != Some(&resolved[peer]) {
@@ -70,7 +69,7 @@ impl Partners {
             }
             of_peer[peer] = (keys.len() - 1) as u32;
         }
-        Partners { keys, of_peer }
+        (keys, Partners { of_peer })
     }
 
     fn of(&self, peer: Id) -> usize {
@@ -78,40 +77,36 @@ impl Partners {
     }
 }
 
-/// What a partner row shows beyond counts.
+/// What a partner's row is built from beyond what the row itself holds.
 #[derive(Default)]
-struct Extras<'p> {
-    example_host: String,
-    mail_domains: Vec<&'p str>,
+struct Marks<'p> {
     ciphers: Vec<&'p Cipher>,
-    affected: Vec<String>,
     /// Covered by `--require-tls` (its name or one of its mail domains).
     required: bool,
     /// Its send sessions required TLS (a RequireTLS override).
     connector_required: bool,
-    retries: Retries,
 }
 
-impl Extras<'_> {
+impl Marks<'_> {
     /// What the partner's class rests on beyond its versions: why its mail stops, then
     /// what its failed handshakes showed.
-    fn evidence(&self, t: &PartnerTotals) -> String {
+    fn evidence(&self, row: &PartnerRow, auth_refused: u64) -> String {
         let mut parts = Vec::new();
-        if t.impact == Impact::MailStops {
+        if row.impact == Impact::MailStops {
             if self.required {
                 parts.push("TLS required by --require-tls".to_string());
             }
             if self.connector_required {
                 parts.push("its send sessions required TLS (RequireTLS)".to_string());
             }
-            if t.auth_refused > 0 {
-                let n = t.auth_refused;
+            if auth_refused > 0 {
+                let n = auth_refused;
                 parts.push(format!(
                     "{n} authenticated sessions would be refused (AUTH needs TLS)"
                 ));
             }
         }
-        parts.push(self.retries.sentence());
+        parts.push(row.retries.sentence());
         parts.retain(|p| !p.is_empty());
         parts.join("; ")
     }
@@ -150,13 +145,13 @@ fn most_per_group<K: Ord + Clone>(
 /// The aggregate cells of the days in `range` with direction and partner resolved, for
 /// Parquet, in the order of their names (ids depend on the order the files were read in).
 pub fn aggregate_rows(partial: &Partial, range: &DayRange) -> FlatRows {
-    let partners = Partners::resolve(partial.peers(), partial.local_addresses());
+    let (keys, partners) = Partners::resolve(partial.peers(), partial.local_addresses());
     let mut flat = FlatRows::default();
     for cell in partial.named_cells() {
         if !range.contains(cell.day) {
             continue;
         }
-        let (direction, name) = &partners.keys[partners.of(cell.peer_id)];
+        let (direction, name) = &keys[partners.of(cell.peer_id)];
         let ip = (cell.peer.remote.as_ref())
             .map(|r| r.to_string())
             .unwrap_or_default();
@@ -184,41 +179,46 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         stats.sessions = table.values().map(|c| c.sessions).sum();
     }
     let partial = &partial;
-    let mut partners = timing::timed("partners resolved", || {
+    let (keys, partners) = timing::timed("partners resolved", || {
         Partners::resolve(&peers, partial.local_addresses())
     });
     let retries = timing::timed("fallback evidence", || {
         let partner_of = |peer: Id| partners.of_peer[peer as usize];
-        let n = partners.keys.len();
-        evidence::retries(attempts, partner_of, n, policy.retry_window, &range)
+        evidence::retries(
+            attempts,
+            partner_of,
+            keys.len(),
+            policy.retry_window,
+            &range,
+        )
     });
-    let mut extras: Vec<Extras> = (retries.into_iter())
-        .map(|retries| Extras {
+    let mut rows: Vec<PartnerRow> = (keys.into_iter().zip(retries))
+        .map(|((direction, name), retries)| PartnerRow {
             retries,
-            ..Extras::default()
+            ..PartnerRow::new(direction, name)
         })
         .collect();
-    mail_domains(partial, &partners, pairs, &policy.require_tls, &mut extras);
+    let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
+    mail_domains(partial, &partners, pairs, policy, &mut rows, &mut marks);
     let (cells, facts, dated) = timing::timed("partner cells", || {
-        partner_cells(partial, &peers, &partners, table, policy, &mut extras)
+        let partner = (&mut rows[..], &mut marks[..]);
+        partner_cells(partial, &peers, &partners, table, policy, partner)
     });
     timing::timed("host names", || {
-        host_names(&peers, &partners, &facts, &mut extras)
+        host_names(&peers, &partners, &facts, &mut rows)
     });
     drop((peers, facts));
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
-    let totals = timing::timed("polars partner table", || {
-        frame::partner_table(cells, policy.min_tls)
+    let order = timing::timed("polars partner table", || {
+        frame::partner_table(cells, policy.min_tls, &mut rows)
     })?;
     let (days, by_partner) = timing::timed("polars day table", || days::day_tables(dated))?;
-    let partner_days = partner_day_rows(&totals, by_partner);
+    let partner_days = partner_day_rows(&order.partners, by_partner);
     Ok(Report {
         policy: policy.clone(),
         stats,
-        partners: timing::timed("partner rows", || {
-            partner_rows(totals, &mut partners, extras)
-        }),
+        partners: timing::timed("partner rows", || finish_rows(rows, marks, &order)),
         servers: server_rows(partial, policy.min_tls),
         problems: problem_rows(partial, files),
         warnings: partial.warnings(),
@@ -229,10 +229,10 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
 
 /// The partners' days with each partner as its row in the report, by day then in report
 /// order.
-fn partner_day_rows(totals: &[PartnerTotals], by_partner: Vec<PartnerDay>) -> Vec<PartnerDayRow> {
+fn partner_day_rows(order: &[u32], by_partner: Vec<PartnerDay>) -> Vec<PartnerDayRow> {
     let mut row_of = FxHashMap::default();
-    for (row, t) in totals.iter().enumerate() {
-        row_of.insert(t.partner, row);
+    for (row, partner) in order.iter().enumerate() {
+        row_of.insert(*partner, row);
     }
     let mut rows: Vec<PartnerDayRow> = (by_partner.into_iter())
         .filter_map(|p| {
@@ -254,21 +254,25 @@ fn mail_domains<'p>(
     partial: &'p Partial,
     partners: &Partners,
     pairs: FxHashMap<(Id, Id), u64>,
-    require_tls: &[String],
-    extras: &mut [Extras<'p>],
+    policy: &Policy,
+    rows: &mut [PartnerRow],
+    marks: &mut [Marks<'p>],
 ) {
+    let require_tls = &policy.require_tls;
     let domain_required: Vec<bool> = (partial.domain_names().iter())
         .map(|d| require_tls.iter().any(|r| covers(r, d)))
         .collect();
     let mut domains = Vec::with_capacity(pairs.len());
     for ((peer, domain), n) in pairs {
         let partner = partners.of(peer);
-        extras[partner].required |= domain_required[domain as usize];
+        marks[partner].required |= domain_required[domain as usize];
         domains.push((partner as u32, partial.domain(domain), n));
     }
-    most_per_group(domains, 5, |p, d| extras[p as usize].mail_domains.push(d));
-    for ((_, name), e) in partners.keys.iter().zip(extras) {
-        e.required |= require_tls.iter().any(|r| covers(r, name));
+    most_per_group(domains, 5, |p, d| {
+        rows[p as usize].mail_domains.push(d.to_string())
+    });
+    for (row, mark) in rows.iter().zip(marks) {
+        mark.required |= require_tls.iter().any(|r| covers(r, &row.partner));
     }
 }
 
@@ -288,7 +292,7 @@ fn partner_cells<'p>(
     partners: &Partners,
     table: FxHashMap<Cell, Counts>,
     policy: &Policy,
-    extras: &mut [Extras<'p>],
+    (rows, marks): (&mut [PartnerRow], &mut [Marks<'p>]),
 ) -> (PartnerCells, PeerFacts, DayCells) {
     // The cells in partner order: the table's group-by then takes each partner's cells
     // as one slice instead of hashing a million keys.
@@ -307,15 +311,15 @@ fn partner_cells<'p>(
         facts.sessions[peer] += counts.sessions;
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
-            if !extras[partner].ciphers.contains(&c) {
-                extras[partner].ciphers.push(c);
+            if !marks[partner].ciphers.contains(&c) {
+                marks[partner].ciphers.push(c);
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
             facts.affected[peer] |= refused;
         }
         if let Some(day) = cell.day {
-            let who = (partners.keys[partner].0, partner as u32);
+            let who = (rows[partner].direction, partner as u32);
             dated.push(day, who, Outcome::of(outcome), counts.sessions, refused);
         }
         let remote = peers[peer].remote.as_ref().map(|r| {
@@ -323,12 +327,12 @@ fn partner_cells<'p>(
             *remote_ids.entry(r).or_insert(next)
         });
         let signs = peers[peer].signs;
-        extras[partner].connector_required |= signs.requires_tls;
+        marks[partner].connector_required |= signs.requires_tls;
         // Required either by `--require-tls` or by the send session itself (a RequireTLS
         // override): refused, such mail queues.
         let flags = CellFlags {
-            required: extras[partner].required || signs.requires_tls,
-            no_fallback: extras[partner].retries.no_fallback(),
+            required: marks[partner].required || signs.requires_tls,
+            no_fallback: rows[partner].retries.no_fallback(),
             authenticated: signs.authenticated,
             cipher_refused,
         };
@@ -343,7 +347,7 @@ fn host_names(
     peers: &Interned<Peer>,
     partners: &Partners,
     facts: &PeerFacts,
-    extras: &mut [Extras],
+    rows: &mut [PartnerRow],
 ) {
     let mut hosts = Vec::new();
     for (id, peer) in peers.iter().enumerate() {
@@ -357,16 +361,16 @@ fn host_names(
                 (None, Some(r)) => r.to_string(),
                 (None, None) => String::new(),
             };
-            extras[partner].affected.push(who);
+            rows[partner].affected_hosts.push(who);
         }
     }
     most_per_group(hosts, 1, |p, h| {
-        extras[p as usize].example_host = h.to_string()
+        rows[p as usize].example_host = h.to_string()
     });
     // Partners without a host name are shown by their busiest address, as text so that
     // ties break as the names would.
     let ips: Vec<_> = (peers.iter().enumerate())
-        .filter(|(id, _)| extras[partners.of(*id as Id)].example_host.is_empty())
+        .filter(|(id, _)| rows[partners.of(*id as Id)].example_host.is_empty())
         .filter_map(|(id, peer)| {
             let r = peer.remote.as_ref()?;
             Some((
@@ -376,53 +380,64 @@ fn host_names(
             ))
         })
         .collect();
-    most_per_group(ips, 1, |p, ip| extras[p as usize].example_host = ip);
-    for e in extras {
-        e.affected.sort_unstable();
-        e.affected.dedup();
+    most_per_group(ips, 1, |p, ip| rows[p as usize].example_host = ip);
+    for row in rows {
+        row.affected_hosts.sort_unstable();
+        row.affected_hosts.dedup();
     }
 }
 
-/// The partner table's totals with each partner's names and strings attached.
-fn partner_rows(
-    totals: Vec<PartnerTotals>,
-    partners: &mut Partners,
-    extras: Vec<Extras>,
+/// The rows of the partners in the table, in its order, with what needs their class:
+/// the ciphers as labels, the evidence, and the affected hosts of a partner at risk only.
+fn finish_rows(
+    mut rows: Vec<PartnerRow>,
+    marks: Vec<Marks>,
+    order: &TableOrder,
 ) -> Vec<PartnerRow> {
-    let mut extras = extras;
-    (totals.into_iter())
-        .map(|t| {
-            // Each partner has one row: its name and extras are moved into it.
-            let (direction, name) = &mut partners.keys[t.partner as usize];
-            let e = std::mem::take(&mut extras[t.partner as usize]);
-            let mut ciphers: Vec<String> = e.ciphers.iter().map(|c| c.label()).collect();
-            ciphers.sort();
-            ciphers.dedup();
-            let evidence = e.evidence(&t);
-            PartnerRow {
-                direction: *direction,
-                partner: std::mem::take(name),
-                impact: t.impact,
-                sessions: t.sessions,
-                messages: t.messages,
-                outcomes: t.outcomes,
-                weak_cipher: t.weak_cipher,
-                hosts: t.hosts,
-                example_host: e.example_host,
-                mail_domains: e.mail_domains.iter().map(|d| d.to_string()).collect(),
-                ciphers,
-                first_seen: t.first,
-                last_seen: t.last,
-                affected_hosts: if t.impact.at_risk() {
-                    e.affected
-                } else {
-                    Vec::new()
-                },
-                evidence,
-                retries: e.retries,
+    for (&p, &auth_refused) in order.partners.iter().zip(&order.auth_refused) {
+        let (row, mark) = (&mut rows[p as usize], &marks[p as usize]);
+        row.ciphers = mark.ciphers.iter().map(|c| c.label()).collect();
+        row.ciphers.sort();
+        row.ciphers.dedup();
+        row.evidence = mark.evidence(row, auth_refused);
+        if !row.impact.at_risk() {
+            row.affected_hosts = Vec::new();
+        }
+    }
+    in_order(rows, &order.partners)
+}
+
+/// The items at the indices `order` lists, in that order, moved in place (a million rows
+/// are not copied into a second list); the others are dropped, as is an index listed
+/// twice or out of range.
+fn in_order<T>(mut items: Vec<T>, order: &[u32]) -> Vec<T> {
+    // Where each item goes: those listed first, in order, then the rest.
+    let mut place = vec![u32::MAX; items.len()];
+    let mut next = 0;
+    for &i in order {
+        match place.get_mut(i as usize) {
+            Some(slot) if *slot == u32::MAX => {
+                *slot = next;
+                next += 1;
             }
-        })
-        .collect()
+            _ => {}
+        }
+    }
+    let listed = next as usize;
+    for slot in place.iter_mut().filter(|s| **s == u32::MAX) {
+        *slot = next;
+        next += 1;
+    }
+    // Each swap puts one item in its place: `place[k]` is where the item at `k` goes.
+    for i in 0..items.len() {
+        while place[i] as usize != i {
+            let j = place[i] as usize;
+            items.swap(i, j);
+            place.swap(i, j);
+        }
+    }
+    items.truncate(listed);
+    items
 }
 
 /// Our own servers, from their own logs; send logs name no server, so a local address
@@ -477,6 +492,19 @@ mod tests {
         let mut kept = Vec::new();
         most_per_group(items, 2, |g, k| kept.push((g, k)));
         assert_eq!(kept, [(0, "x"), (0, "y"), (1, "a"), (1, "c"), (2, "z")]);
+    }
+
+    #[test]
+    fn in_order_moves_the_listed_items_and_drops_the_rest() {
+        let items = vec!["a", "b", "c", "d", "e"];
+        assert_eq!(in_order(items.clone(), &[3, 0, 4]), ["d", "a", "e"]);
+        assert_eq!(
+            in_order(items.clone(), &[4, 3, 2, 1, 0]),
+            ["e", "d", "c", "b", "a"]
+        );
+        // A repeated or unknown index is dropped, never looped on.
+        assert_eq!(in_order(items.clone(), &[1, 1, 9, 2]), ["b", "c"]);
+        assert_eq!(in_order(items, &[]), Vec::<&str>::new());
     }
 
     #[test]

@@ -17,21 +17,20 @@ pub(super) fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
         .collect()
 }
 
-/// Takes a column out of the frame and writes each value into its row with `set`, so a
-/// table of a million partners is never held as the frame and a copy of it at once;
-/// a null is an error (every aggregate is defined).
+/// Takes a column out of the frame and writes its `i`th value into row `at[i]` with
+/// `set`, so a table of a million partners is never held as the frame and a copy of it
+/// at once; a null is an error (every aggregate is defined). `at` holds valid row indices.
 pub(super) fn take_u64s<T>(
     df: &mut DataFrame,
     name: &str,
+    at: &[u32],
     rows: &mut [T],
     mut set: impl FnMut(&mut T, u64),
 ) -> PolarsResult<()> {
     let column = df.drop_in_place(name)?.cast(&DataType::UInt64)?;
-    for (row, value) in rows.iter_mut().zip(column.u64()?.iter()) {
-        set(
-            row,
-            value.ok_or_else(|| polars_err!(ComputeError: "{name}: no value"))?,
-        );
+    for (&row, value) in at.iter().zip(column.u64()?.iter()) {
+        let value = value.ok_or_else(|| polars_err!(ComputeError: "{name}: no value"))?;
+        set(&mut rows[row as usize], value);
     }
     Ok(())
 }
@@ -40,12 +39,13 @@ pub(super) fn take_u64s<T>(
 pub(super) fn take_times<T>(
     df: &mut DataFrame,
     name: &str,
+    at: &[u32],
     rows: &mut [T],
     mut set: impl FnMut(&mut T, Option<i64>),
 ) -> PolarsResult<()> {
     let column = df.drop_in_place(name)?.cast(&DataType::Int64)?;
-    for (row, value) in rows.iter_mut().zip(column.i64()?.iter()) {
-        set(row, value);
+    for (&row, value) in at.iter().zip(column.i64()?.iter()) {
+        set(&mut rows[row as usize], value);
     }
     Ok(())
 }

@@ -7,10 +7,9 @@ use polars::prelude::*;
 
 use super::columns::{sessions_when, take_times, take_u64s, u64s};
 use crate::collect::{Counts, NamedCell};
-use crate::outcome::{Outcome, OutcomeCounts};
-use crate::parse::time::Millis;
+use crate::outcome::Outcome;
 use crate::partner::Direction;
-use crate::report::model::Impact;
+use crate::report::model::{Impact, PartnerRow};
 use crate::tls::{MinTls, TlsOutcome};
 
 /// The protocol's rank (newer is higher), `None` for outcomes without a known version.
@@ -189,40 +188,15 @@ impl PartnerCells {
     }
 }
 
-/// One partner's totals, as the partner table computed them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartnerTotals {
-    /// The partner's id, as given to [`PartnerCells::push`].
-    pub partner: u32,
-    pub impact: Impact,
-    pub sessions: u64,
-    pub messages: u64,
-    pub weak_cipher: u64,
-    /// Distinct remote addresses.
-    pub hosts: u64,
-    pub first: Option<Millis>,
-    pub last: Option<Millis>,
-    pub outcomes: OutcomeCounts,
-    /// Authenticated sessions the policy refuses (AUTH needs TLS): a reason mail stops.
-    pub auth_refused: u64,
-}
-
-impl PartnerTotals {
-    /// Totals of this class, every count still to be filled in.
-    fn of_impact(impact: Impact) -> PartnerTotals {
-        PartnerTotals {
-            partner: 0,
-            impact,
-            sessions: 0,
-            messages: 0,
-            weak_cipher: 0,
-            hosts: 0,
-            first: None,
-            last: None,
-            outcomes: OutcomeCounts::default(),
-            auth_refused: 0,
-        }
-    }
+/// The partner table's order, and the one total a row does not show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableOrder {
+    /// The ids of the partners with cells (as given to [`PartnerCells::push`]), worst
+    /// first: the report's order.
+    pub partners: Vec<u32>,
+    /// Authenticated sessions the policy refuses (AUTH needs TLS), per partner in that
+    /// order: a reason mail stops, told in the row's evidence.
+    pub auth_refused: Vec<u64>,
 }
 
 /// A class as a literal of the table: its code.
@@ -335,35 +309,54 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
         .collect()
 }
 
-/// Each partner's totals and impact, worst first. The totals are filled column by
-/// column, each column dropped from the frame once read.
-pub fn partner_table(cells: PartnerCells, min: MinTls) -> PolarsResult<Vec<PartnerTotals>> {
+/// Each partner's totals and impact, written into `rows` (by partner id), and the table's
+/// order, worst first. The totals are filled column by column, each column dropped from
+/// the frame once read: a million partners are held as their rows and one column.
+pub fn partner_table(
+    cells: PartnerCells,
+    min: MinTls,
+    rows: &mut [PartnerRow],
+) -> PolarsResult<TableOrder> {
     let mut df = partner_frame(cells.into_frame()?, min)?;
-    let mut totals: Vec<PartnerTotals> = (impacts(&df)?.into_iter())
-        .map(PartnerTotals::of_impact)
-        .collect();
-    for read_or_unused in [
+    let at = partner_ids(&df, rows.len())?;
+    for (&p, impact) in at.iter().zip(impacts(&df)?) {
+        rows[p as usize].impact = impact;
+    }
+    for unused in [
         "impact",
         "tls_allowed",
         "tls_refused",
         "required",
         "no_fallback",
     ] {
-        df.drop_in_place(read_or_unused)?;
+        df.drop_in_place(unused)?;
     }
-    let t = &mut totals;
-    take_u64s(&mut df, "partner", t, |t, v| t.partner = v as u32)?;
-    take_u64s(&mut df, "sessions", t, |t, v| t.sessions = v)?;
-    take_u64s(&mut df, "messages", t, |t, v| t.messages = v)?;
-    take_u64s(&mut df, "weak_cipher", t, |t, v| t.weak_cipher = v)?;
-    take_u64s(&mut df, "hosts", t, |t, v| t.hosts = v)?;
-    take_u64s(&mut df, "auth_refused", t, |t, v| t.auth_refused = v)?;
-    take_times(&mut df, "first", t, |t, v| t.first = v)?;
-    take_times(&mut df, "last", t, |t, v| t.last = v)?;
+    take_u64s(&mut df, "sessions", &at, rows, |r, v| r.sessions = v)?;
+    take_u64s(&mut df, "messages", &at, rows, |r, v| r.messages = v)?;
+    take_u64s(&mut df, "weak_cipher", &at, rows, |r, v| r.weak_cipher = v)?;
+    take_u64s(&mut df, "hosts", &at, rows, |r, v| r.hosts = v)?;
+    take_times(&mut df, "first", &at, rows, |r, v| r.first_seen = v)?;
+    take_times(&mut df, "last", &at, rows, |r, v| r.last_seen = v)?;
     for o in Outcome::ALL {
-        take_u64s(&mut df, o.column(), t, |t, v| t.outcomes[o] = v)?;
+        take_u64s(&mut df, o.column(), &at, rows, |r, v| r.outcomes[o] = v)?;
     }
-    Ok(totals)
+    let auth_refused = u64s(&df, "auth_refused")?;
+    Ok(TableOrder {
+        partners: at,
+        auth_refused,
+    })
+}
+
+/// The table's partner ids, each checked to have its row among `rows` of them.
+fn partner_ids(df: &DataFrame, rows: usize) -> PolarsResult<Vec<u32>> {
+    (u64s(df, "partner")?.into_iter())
+        .map(|p| {
+            u32::try_from(p)
+                .ok()
+                .filter(|&p| (p as usize) < rows)
+                .ok_or_else(|| polars_err!(ComputeError: "partner {p} has no row"))
+        })
+        .collect()
 }
 
 /// Writes the aggregate cells as Parquet, for BI tools and later analysis.
@@ -392,8 +385,16 @@ mod tests {
             };
             c.push(*partner, Some(*partner), outcome, &counts, *flags);
         }
-        let totals = partner_table(c, MinTls::Tls11).unwrap();
-        totals.iter().map(|t| (t.partner, t.impact)).collect()
+        let mut rows = blank_rows(cells.len());
+        let order = partner_table(c, MinTls::Tls11, &mut rows).unwrap();
+        (order.partners.iter())
+            .map(|&p| (p, rows[p as usize].impact))
+            .collect()
+    }
+
+    fn blank_rows(n: usize) -> Vec<PartnerRow> {
+        let row = PartnerRow::new(Direction::Inbound, String::new());
+        vec![row; n]
     }
 
     /// Cells pushed in partner order take polars' sorted group-by; any other order the
@@ -418,14 +419,17 @@ mod tests {
                 c.push(*partner, *remote, outcome, &counts, CellFlags::default());
             }
             let sorted = !c.unsorted;
-            (sorted, partner_table(c, MinTls::Tls11).unwrap())
+            let mut rows = blank_rows(4);
+            let order = partner_table(c, MinTls::Tls11, &mut rows).unwrap();
+            (sorted, (order, rows))
         };
         let (sorted, in_order) = totals(&mut cells.iter());
         let (reversed_sorted, reversed) = totals(&mut cells.iter().rev());
         assert!(sorted && !reversed_sorted);
         assert_eq!(in_order, reversed);
-        let hosts: Vec<(u32, u64, u64)> = (in_order.iter())
-            .map(|t| (t.partner, t.sessions, t.hosts))
+        let (order, rows) = in_order;
+        let hosts: Vec<(u32, u64, u64)> = (order.partners.iter())
+            .map(|&p| (p, rows[p as usize].sessions, rows[p as usize].hosts))
             .collect();
         assert_eq!(hosts, [(0, 4, 2), (1, 2, 0), (3, 1, 1), (2, 6, 1)]);
     }

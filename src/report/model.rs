@@ -131,6 +131,31 @@ pub struct PartnerRow {
     pub evidence: String,
 }
 
+impl PartnerRow {
+    /// A partner's row before anything is counted: the report fills it in place, so a
+    /// million partners are held once, as their rows, not also as totals beside them.
+    pub fn new(direction: Direction, partner: String) -> PartnerRow {
+        PartnerRow {
+            direction,
+            partner,
+            impact: Impact::NoEvidence,
+            sessions: 0,
+            messages: 0,
+            outcomes: OutcomeCounts::default(),
+            weak_cipher: 0,
+            hosts: 0,
+            example_host: String::new(),
+            mail_domains: Vec::new(),
+            ciphers: Vec::new(),
+            first_seen: None,
+            last_seen: None,
+            affected_hosts: Vec::new(),
+            retries: Retries::default(),
+            evidence: String::new(),
+        }
+    }
+}
+
 /// What followed a partner's failed TLS handshakes: for each, the next session of the
 /// same direction and partner (any of its hosts) that started within the retry window
 /// after it ended. The first three partition its `tls_failed` sessions.
