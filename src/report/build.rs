@@ -11,7 +11,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, TableOrder};
-use super::model::{Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, ServerRow};
+use super::model::{
+    Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
+};
 use crate::collect::{
     Cell, Counts, Id, Interned, OwnServer, Partial, Peer, Tables, PROBLEM_SAMPLES,
 };
@@ -192,12 +194,7 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
             &range,
         )
     });
-    let mut rows: Vec<PartnerRow> = (keys.into_iter().zip(retries))
-        .map(|((direction, name), retries)| PartnerRow {
-            retries,
-            ..PartnerRow::new(direction, name)
-        })
-        .collect();
+    let mut rows = new_rows(keys, retries);
     let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
     mail_domains(partial, &partners, pairs, policy, &mut rows, &mut marks);
     let (cells, facts, dated) = timing::timed("partner cells", || {
@@ -225,6 +222,16 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         days,
         partner_days,
     })
+}
+
+/// Each partner's row, with its name moved in and its fallback evidence, to be filled.
+fn new_rows(keys: Vec<PartnerKey>, retries: Vec<Retries>) -> Vec<PartnerRow> {
+    (keys.into_iter().zip(retries))
+        .map(|((direction, name), retries)| PartnerRow {
+            retries,
+            ..PartnerRow::new(direction, name)
+        })
+        .collect()
 }
 
 /// The partners' days with each partner as its row in the report, by day then in report
