@@ -307,7 +307,7 @@ fn partner_cells<'p>(
     table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
     let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
-    let mut cells = PartnerCells::default();
+    let mut cells = PartnerCells::with_capacity(table.len());
     let mut facts = PeerFacts {
         sessions: vec![0; peers.len()],
         affected: vec![false; peers.len()],

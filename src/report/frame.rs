@@ -58,8 +58,8 @@ impl FlatRows {
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
         self.weak.push(counts.weak);
-        self.first.push(counts.first);
-        self.last.push(counts.last);
+        self.first.push(counts.first());
+        self.last.push(counts.last());
     }
 
     /// The cells as a polars frame, typed for other tools: days as `Date`, first and last
@@ -134,6 +134,26 @@ pub struct CellFlags {
 }
 
 impl PartnerCells {
+    /// Room for `n` cells: a million cells' columns are not copied as they grow.
+    pub fn with_capacity(n: usize) -> PartnerCells {
+        PartnerCells {
+            partner: Vec::with_capacity(n),
+            unsorted: false,
+            remote: Vec::with_capacity(n),
+            outcome: Vec::with_capacity(n),
+            rank: Vec::with_capacity(n),
+            sessions: Vec::with_capacity(n),
+            messages: Vec::with_capacity(n),
+            weak: Vec::with_capacity(n),
+            first: Vec::with_capacity(n),
+            last: Vec::with_capacity(n),
+            required: Vec::with_capacity(n),
+            no_fallback: Vec::with_capacity(n),
+            authenticated: Vec::with_capacity(n),
+            cipher_refused: Vec::with_capacity(n),
+        }
+    }
+
     /// A cell of `partner`.
     pub fn push(
         &mut self,
@@ -155,8 +175,8 @@ impl PartnerCells {
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
         self.weak.push(counts.weak);
-        self.first.push(counts.first);
-        self.last.push(counts.last);
+        self.first.push(counts.first());
+        self.last.push(counts.last());
     }
 
     fn into_frame(self) -> PolarsResult<DataFrame> {
@@ -243,8 +263,8 @@ fn impact_expr() -> Expr {
         .otherwise(required)
 }
 
-/// Group the cells per partner, classify, and order worst first (the class codes are in
-/// severity order), then busiest, then by partner id.
+/// Group the cells per partner and classify. Not ordered here: sorting would copy every
+/// column of a million partners, and [`partner_table`] orders their ids instead.
 pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
     // Outcome counts as columns of the cells first, then plain sums per group: a
     // filtered aggregation would build index lists per group and per column.
@@ -288,12 +308,6 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         .group_by([col("partner")])
         .agg(aggs)
         .with_column(impact_expr().alias("impact"))
-        .sort_by_exprs(
-            [col("impact"), col("sessions"), col("partner")],
-            SortMultipleOptions::default()
-                .with_order_descending_multi([false, true, false])
-                .with_maintain_order(true),
-        )
         .collect()
 }
 
@@ -309,8 +323,8 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
         .collect()
 }
 
-/// Each partner's totals and impact, written into `rows` (by partner id), and the table's
-/// order, worst first. The totals are filled column by column, each column dropped from
+/// Each partner's totals and impact, written into `rows` (by partner id), and the
+/// partners' order, worst first. The totals are filled column by column, each column dropped from
 /// the frame once read: a million partners are held as their rows and one column.
 pub fn partner_table(
     cells: PartnerCells,
@@ -341,10 +355,24 @@ pub fn partner_table(
         take_u64s(&mut df, o.column(), &at, rows, |r, v| r.outcomes[o] = v)?;
     }
     let auth_refused = u64s(&df, "auth_refused")?;
-    Ok(TableOrder {
-        partners: at,
+    Ok(worst_first(
+        at.into_iter().zip(auth_refused).collect(),
+        rows,
+    ))
+}
+
+/// The table's partners worst first (the class's declaration order), then busiest, then
+/// by partner id, so that the order is total and the same for any `-j`.
+fn worst_first(mut partners: Vec<(u32, u64)>, rows: &[PartnerRow]) -> TableOrder {
+    partners.sort_unstable_by_key(|&(p, _)| {
+        let row = &rows[p as usize];
+        (row.impact, std::cmp::Reverse(row.sessions), p)
+    });
+    let (partners, auth_refused) = partners.into_iter().unzip();
+    TableOrder {
+        partners,
         auth_refused,
-    })
+    }
 }
 
 /// The table's partner ids, each checked to have its row among `rows` of them.
@@ -379,10 +407,7 @@ mod tests {
     fn table(cells: &[(u32, TlsOutcome, CellFlags)]) -> Vec<(u32, Impact)> {
         let mut c = PartnerCells::default();
         for (partner, outcome, flags) in cells {
-            let counts = Counts {
-                sessions: 1,
-                ..Counts::default()
-            };
+            let counts = Counts::new(1, 0, 0, None, None);
             c.push(*partner, Some(*partner), outcome, &counts, *flags);
         }
         let mut rows = blank_rows(cells.len());
@@ -412,10 +437,7 @@ mod tests {
         let totals = |order: &mut dyn Iterator<Item = &(u32, Option<u32>, TlsOutcome, u64)>| {
             let mut c = PartnerCells::default();
             for (partner, remote, outcome, sessions) in order {
-                let counts = Counts {
-                    sessions: *sessions,
-                    ..Counts::default()
-                };
+                let counts = Counts::new(*sessions, 0, 0, None, None);
                 c.push(*partner, *remote, outcome, &counts, CellFlags::default());
             }
             let sorted = !c.unsorted;

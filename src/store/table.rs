@@ -185,8 +185,8 @@ impl Rows {
         set(&mut self.sessions, Some(c.sessions));
         set(&mut self.messages, Some(c.messages));
         set(&mut self.weak, Some(c.weak));
-        set(&mut self.first, c.first);
-        set(&mut self.last, c.last);
+        set(&mut self.first, c.first());
+        set(&mut self.last, c.last());
     }
 
     pub fn domain(&mut self, peer: &Peer, domain: &str, sessions: u64) {
@@ -422,13 +422,9 @@ impl Read {
                 let (Some(peer), Some(outcome)) = (self.peer(i), self.outcome(i)) else {
                     return false;
                 };
-                let counts = Counts {
-                    sessions: self.count(0, i),
-                    messages: self.count(1, i),
-                    weak: self.count(2, i),
-                    first: self.first[i],
-                    last: self.last[i],
-                };
+                let (sessions, messages) = (self.count(0, i), self.count(1, i));
+                let (weak, first, last) = (self.count(2, i), self.first[i], self.last[i]);
+                let counts = Counts::new(sessions, messages, weak, first, last);
                 out.add_stored_cell(peer, outcome, self.day[i], counts);
             }
             Some("domain") => match (self.peer(i), &t[0][i]) {
