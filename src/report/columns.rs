@@ -11,9 +11,8 @@ pub(super) fn sessions_when(pred: Expr) -> Expr {
 /// A column as unsigned integers; a null is an error (every aggregate is defined).
 pub(super) fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
     let s = df.column(name)?.cast(&DataType::UInt64)?;
-    let ca = s.u64()?;
-    (0..ca.len())
-        .map(|i| (ca.get(i)).ok_or_else(|| polars_err!(ComputeError: "{name}: no value")))
+    (s.u64()?.iter())
+        .map(|v| v.ok_or_else(|| polars_err!(ComputeError: "{name}: no value")))
         .collect()
 }
 
