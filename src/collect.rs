@@ -933,6 +933,7 @@ impl Partial {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tls::{Cipher, Protocol};
 
     #[test]
     fn counts_keep_the_earliest_and_latest_time_and_none_without() {
@@ -945,7 +946,6 @@ mod tests {
         assert_eq!(got, (3, 2, 1, Some(-40), Some(60)));
         assert_eq!(std::mem::size_of::<Counts>(), 40);
     }
-    use crate::tls::{Cipher, Protocol};
 
     fn session(
         remote: &str,

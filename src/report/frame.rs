@@ -324,8 +324,9 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
 }
 
 /// Each partner's totals and impact, written into `rows` (by partner id), and the
-/// partners' order, worst first. The totals are filled column by column, each column dropped from
-/// the frame once read: a million partners are held as their rows and one column.
+/// partners' order, worst first. The totals are filled column by column, each column
+/// dropped from the frame once read: a million partners are held as their rows and one
+/// column.
 pub fn partner_table(
     cells: PartnerCells,
     min: MinTls,
