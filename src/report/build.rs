@@ -24,7 +24,7 @@ use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::partner::{self, Direction};
 use crate::timing;
-use crate::tls::{Cipher, DisabledCipher, MinTls, TlsOutcome};
+use crate::tls::{DisabledCipher, MinTls, TlsOutcome};
 
 /// Does `--require-tls DOMAIN` cover this name (the domain itself or a subdomain)?
 pub fn covers(required: &str, name: &str) -> bool {
@@ -81,15 +81,14 @@ impl Partners {
 
 /// What a partner's row is built from beyond what the row itself holds.
 #[derive(Default)]
-struct Marks<'p> {
-    ciphers: Vec<&'p Cipher>,
+struct Marks {
     /// Covered by `--require-tls` (its name or one of its mail domains).
     required: bool,
     /// Its send sessions required TLS (a RequireTLS override).
     connector_required: bool,
 }
 
-impl Marks<'_> {
+impl Marks {
     /// What the partner's class rests on beyond its versions: why its mail stops, then
     /// what its failed handshakes showed.
     fn evidence(&self, row: &PartnerRow, auth_refused: u64) -> String {
@@ -257,13 +256,13 @@ fn partner_day_rows(order: &[u32], by_partner: Vec<PartnerDay>) -> Vec<PartnerDa
 
 /// Each partner's five busiest mail domains, and whether one of them is TLS-required
 /// (as is a partner whose own name is).
-fn mail_domains<'p>(
-    partial: &'p Partial,
+fn mail_domains(
+    partial: &Partial,
     partners: &Partners,
     pairs: FxHashMap<(Id, Id), u64>,
     policy: &Policy,
     rows: &mut [PartnerRow],
-    marks: &mut [Marks<'p>],
+    marks: &mut [Marks],
 ) {
     let require_tls = &policy.require_tls;
     let domain_required: Vec<bool> = (partial.domain_names().iter())
@@ -293,13 +292,13 @@ struct PeerFacts {
 /// The cells as partner cells for the table (remote addresses as ids: the table is
 /// built over numbers), the dated cells for the day tables, each partner's ciphers, and
 /// per peer its sessions and whether a refused session was seen.
-fn partner_cells<'p>(
-    partial: &'p Partial,
+fn partner_cells(
+    partial: &Partial,
     peers: &Interned<Peer>,
     partners: &Partners,
     table: FxHashMap<Cell, Counts>,
     policy: &Policy,
-    (rows, marks): (&mut [PartnerRow], &mut [Marks<'p>]),
+    (rows, marks): (&mut [PartnerRow], &mut [Marks]),
 ) -> (PartnerCells, PeerFacts, DayCells) {
     // The cells in partner order: the table's group-by then takes each partner's cells
     // as one slice instead of hashing a million keys.
@@ -318,8 +317,9 @@ fn partner_cells<'p>(
         facts.sessions[peer] += counts.sessions;
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
-            if !marks[partner].ciphers.contains(&c) {
-                marks[partner].ciphers.push(c);
+            let label = c.label();
+            if !rows[partner].ciphers.contains(&label) {
+                rows[partner].ciphers.push(label);
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
@@ -403,9 +403,7 @@ fn finish_rows(
 ) -> Vec<PartnerRow> {
     for (&p, &auth_refused) in order.partners.iter().zip(&order.auth_refused) {
         let (row, mark) = (&mut rows[p as usize], &marks[p as usize]);
-        row.ciphers = mark.ciphers.iter().map(|c| c.label()).collect();
         row.ciphers.sort();
-        row.ciphers.dedup();
         row.evidence = mark.evidence(row, auth_refused);
         if !row.impact.at_risk() {
             row.affected_hosts = Vec::new();

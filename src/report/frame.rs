@@ -263,6 +263,20 @@ fn impact_expr() -> Expr {
         .otherwise(required)
 }
 
+/// The outcomes whose sessions the impact class reads: split into columns of the cells
+/// for it. A partner's sessions per outcome come from [`outcome_frame`].
+const CLASSIFYING: [Outcome; 3] = [Outcome::TlsFailed, Outcome::TlsUnknown, Outcome::Cleartext];
+
+/// Sessions per (partner, outcome), as a long table: eleven outcome columns on every cell
+/// of a million would take more memory than the cells themselves.
+fn outcome_frame(cells: DataFrame) -> PolarsResult<DataFrame> {
+    cells
+        .lazy()
+        .group_by([col("partner"), col("outcome")])
+        .agg([col("sessions").sum()])
+        .collect()
+}
+
 /// Group the cells per partner and classify. Not ordered here: sorting would copy every
 /// column of a million partners, and [`partner_table`] orders their ids instead.
 pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
@@ -285,7 +299,7 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
             .otherwise(lit(0u64))
             .alias("auth_refused"),
     ];
-    for o in Outcome::ALL {
+    for o in CLASSIFYING {
         split.push(sessions_when(col("outcome").eq(lit(o as u32))).alias(o.column()));
     }
     let mut aggs = vec![
@@ -301,7 +315,7 @@ pub fn partner_frame(cells: DataFrame, min: MinTls) -> PolarsResult<DataFrame> {
         col("required").max(),
         col("no_fallback").max(),
     ];
-    aggs.extend(Outcome::ALL.iter().map(|o| col(o.column()).sum()));
+    aggs.extend(CLASSIFYING.iter().map(|o| col(o.column()).sum()));
     cells
         .lazy()
         .with_columns(split)
@@ -332,7 +346,9 @@ pub fn partner_table(
     min: MinTls,
     rows: &mut [PartnerRow],
 ) -> PolarsResult<TableOrder> {
-    let mut df = partner_frame(cells.into_frame()?, min)?;
+    let cells = cells.into_frame()?;
+    fill_outcomes(outcome_frame(cells.clone())?, rows)?;
+    let mut df = partner_frame(cells, min)?;
     let at = partner_ids(&df, rows.len())?;
     for (&p, impact) in at.iter().zip(impacts(&df)?) {
         rows[p as usize].impact = impact;
@@ -352,14 +368,27 @@ pub fn partner_table(
     take_u64s(&mut df, "hosts", &at, rows, |r, v| r.hosts = v)?;
     take_times(&mut df, "first", &at, rows, |r, v| r.first_seen = v)?;
     take_times(&mut df, "last", &at, rows, |r, v| r.last_seen = v)?;
-    for o in Outcome::ALL {
-        take_u64s(&mut df, o.column(), &at, rows, |r, v| r.outcomes[o] = v)?;
-    }
     let auth_refused = u64s(&df, "auth_refused")?;
     Ok(worst_first(
         at.into_iter().zip(auth_refused).collect(),
         rows,
     ))
+}
+
+/// Each partner's sessions per outcome, from the long table of [`outcome_frame`].
+fn fill_outcomes(df: DataFrame, rows: &mut [PartnerRow]) -> PolarsResult<()> {
+    let at = partner_ids(&df, rows.len())?;
+    let outcomes = (u64s(&df, "outcome")?.into_iter())
+        .map(|code| {
+            (Outcome::ALL.get(code as usize).copied())
+                .ok_or_else(|| polars_err!(ComputeError: "outcome code {code}"))
+        })
+        .collect::<PolarsResult<Vec<Outcome>>>()?;
+    let sessions = u64s(&df, "sessions")?;
+    for ((p, o), n) in at.into_iter().zip(outcomes).zip(sessions) {
+        rows[p as usize].outcomes[o] += n;
+    }
+    Ok(())
 }
 
 /// The table's partners worst first (the class's declaration order), then busiest, then
