@@ -1,5 +1,6 @@
 //! The only polars code: the aggregate cells as a table, and the partner table computed
-//! from it (group-by per partner, outcome sums, impact class, ordering), returned typed.
+//! from it (group-by per partner, outcome sums, impact class), written into the partner
+//! rows, which are then put worst first.
 //! It never sees a row of a log: its input is the compact aggregate, so its cost does not
 //! grow with the size of the logs.
 
