@@ -306,6 +306,8 @@ fn partner_cells(
     table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
     let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
+    // A cipher's label, made once per outcome rather than once per cell.
+    let mut labels: FxHashMap<Id, String> = FxHashMap::default();
     let mut cells = PartnerCells::with_capacity(table.len());
     let mut facts = PeerFacts {
         sessions: vec![0; peers.len()],
@@ -317,9 +319,9 @@ fn partner_cells(
         facts.sessions[peer] += counts.sessions;
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
-            let label = c.label();
-            if !rows[partner].ciphers.contains(&label) {
-                rows[partner].ciphers.push(label);
+            let label = labels.entry(cell.outcome).or_insert_with(|| c.label());
+            if !rows[partner].ciphers.contains(label) {
+                rows[partner].ciphers.push(label.clone());
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
