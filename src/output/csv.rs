@@ -65,20 +65,20 @@ fn record(p: &PartnerRow, emit: &mut impl FnMut(Field) -> csv::Result<()>) -> cs
     emit(Field::Count(p.weak_cipher))?;
     emit(Field::Count(p.hosts))?;
     emit(Field::Text(&p.example_host))?;
-    emit(Field::Owned(p.mail_domains.join(";")))?;
-    emit(Field::Owned(p.ciphers.join(";")))?;
+    emit(Field::Owned(p.detail.get().mail_domains.join(";")))?;
+    emit(Field::Owned(p.detail.get().ciphers.join(";")))?;
     for seen in [p.first_seen, p.last_seen] {
         emit(Field::Owned(seen.map(format_millis).unwrap_or_default()))?;
     }
-    emit(Field::Owned(p.affected_hosts.join(";")))?;
+    emit(Field::Owned(p.detail.get().affected_hosts.join(";")))?;
     for o in outcomes(false) {
         emit(Field::Count(p.outcomes[o]))?;
     }
-    let r = &p.retries;
+    let r = &p.detail.get().retries;
     for n in [r.retried_in_cleartext, r.retried_with_tls, r.no_retry_seen] {
         emit(Field::Count(n))?;
     }
-    emit(Field::Text(&p.evidence))
+    emit(Field::Text(&p.detail.get().evidence))
 }
 
 pub struct CsvWriter;

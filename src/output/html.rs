@@ -301,8 +301,8 @@ fn risk_table(rows: &[&PartnerRow], refused: &str) -> Markup {
                         td data-sort=(p.impact.code()) { (badge(p.impact)) }
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.hosts))
-                        td.seen { (p.outcomes.summary()) } td.name { (p.affected_hosts.join(", ")) }
-                        td.evidence { (p.evidence) }
+                        td.seen { (p.outcomes.summary()) } td.name { (p.detail.get().affected_hosts.join(", ")) }
+                        td.evidence { (p.detail.get().evidence) }
                     }
                 }
             }
@@ -326,7 +326,7 @@ fn partner_table<'a>(id: &str, rows: impl Iterator<Item = &'a PartnerRow>) -> Ma
                         td { (p.direction.as_str()) } td.name { (p.partner) }
                         (num(p.sessions)) (num(p.messages)) (num(p.hosts))
                         td.seen { (p.outcomes.summary()) } td.name { (p.example_host) }
-                        td.name { (p.mail_domains.join(", ")) }
+                        td.name { (p.detail.get().mail_domains.join(", ")) }
                         (when(p.first_seen))
                         (when(p.last_seen))
                     }

@@ -82,7 +82,7 @@ fn failing_partners(failing: &[&PartnerRow], v: &Verdict, out: &mut dyn Write) -
             p.sessions,
             p.hosts,
             p.outcomes.summary(),
-            cell(&p.evidence)
+            cell(&p.detail.get().evidence)
         )?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, TableOrder};
 use super::model::{
-    Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
+    Detail, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
 };
 use crate::collect::{
     Cell, Counts, Id, Interned, OwnServer, Partial, Peer, Tables, PROBLEM_SAMPLES,
@@ -107,7 +107,7 @@ impl Marks {
                 ));
             }
         }
-        parts.push(row.retries.sentence());
+        parts.push(row.detail.get().retries.sentence());
         parts.retain(|p| !p.is_empty());
         parts.join("; ")
     }
@@ -193,6 +193,11 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
             &range,
         )
     });
+    // The cells leave their hash table before the rows exist: a million scanners' cells
+    // and rows are never held twice over.
+    let table = timing::timed("cells in partner order", || {
+        in_partner_order(table, &partners)
+    });
     let mut rows = new_rows(keys, retries);
     let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
     mail_domains(partial, &partners, pairs, policy, &mut rows, &mut marks);
@@ -226,9 +231,12 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
 /// Each partner's row, with its name moved in and its fallback evidence, to be filled.
 fn new_rows(keys: Vec<PartnerKey>, retries: Vec<Retries>) -> Vec<PartnerRow> {
     (keys.into_iter().zip(retries))
-        .map(|((direction, name), retries)| PartnerRow {
-            retries,
-            ..PartnerRow::new(direction, name)
+        .map(|((direction, name), retries)| {
+            let mut row = PartnerRow::new(direction, name);
+            if retries != Retries::default() {
+                row.detail.get_mut().retries = retries;
+            }
+            row
         })
         .collect()
 }
@@ -275,11 +283,23 @@ fn mail_domains(
         domains.push((partner as u32, partial.domain(domain), n));
     }
     most_per_group(domains, 5, |p, d| {
-        rows[p as usize].mail_domains.push(d.to_string())
+        rows[p as usize]
+            .detail
+            .get_mut()
+            .mail_domains
+            .push(d.to_string())
     });
     for (row, mark) in rows.iter().zip(marks) {
         mark.required |= require_tls.iter().any(|r| covers(r, &row.partner));
     }
+}
+
+/// The cells in partner order: the table's group-by then takes each partner's cells as
+/// one slice instead of hashing a million keys. The hash table is freed on return.
+fn in_partner_order(table: FxHashMap<Cell, Counts>, partners: &Partners) -> Vec<(Cell, Counts)> {
+    let mut table: Vec<(Cell, Counts)> = table.into_iter().collect();
+    table.par_sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
+    table
 }
 
 /// Per peer, what the cells said of it.
@@ -296,14 +316,10 @@ fn partner_cells(
     partial: &Partial,
     peers: &Interned<Peer>,
     partners: &Partners,
-    table: FxHashMap<Cell, Counts>,
+    table: Vec<(Cell, Counts)>,
     policy: &Policy,
     (rows, marks): (&mut [PartnerRow], &mut [Marks]),
 ) -> (PartnerCells, PeerFacts, DayCells) {
-    // The cells in partner order: the table's group-by then takes each partner's cells
-    // as one slice instead of hashing a million keys.
-    let mut table: Vec<(Cell, Counts)> = table.into_iter().collect();
-    table.sort_unstable_by_key(|(c, _)| (partners.of(c.peer), c.peer, c.outcome, c.day));
     let mut dated = DayCells::default();
     let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     // A cipher's label, made once per outcome rather than once per cell.
@@ -320,8 +336,9 @@ fn partner_cells(
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
             let label = labels.entry(cell.outcome).or_insert_with(|| c.label());
-            if !rows[partner].ciphers.contains(label) {
-                rows[partner].ciphers.push(label.clone());
+            let ciphers = &mut rows[partner].detail.get_mut().ciphers;
+            if !ciphers.contains(label) {
+                ciphers.push(label.clone());
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
@@ -341,7 +358,7 @@ fn partner_cells(
         // override): refused, such mail queues.
         let flags = CellFlags {
             required: marks[partner].required || signs.requires_tls,
-            no_fallback: rows[partner].retries.no_fallback(),
+            no_fallback: rows[partner].detail.get().retries.no_fallback(),
             authenticated: signs.authenticated,
             cipher_refused,
         };
@@ -370,7 +387,7 @@ fn host_names(
                 (None, Some(r)) => r.to_string(),
                 (None, None) => String::new(),
             };
-            rows[partner].affected_hosts.push(who);
+            rows[partner].detail.get_mut().affected_hosts.push(who);
         }
     }
     most_per_group(hosts, 1, |p, h| {
@@ -391,8 +408,11 @@ fn host_names(
         .collect();
     most_per_group(ips, 1, |p, ip| rows[p as usize].example_host = ip);
     for row in rows {
-        row.affected_hosts.sort_unstable();
-        row.affected_hosts.dedup();
+        if !row.detail.get().affected_hosts.is_empty() {
+            let hosts = &mut row.detail.get_mut().affected_hosts;
+            hosts.sort_unstable();
+            hosts.dedup();
+        }
     }
 }
 
@@ -405,11 +425,18 @@ fn finish_rows(
 ) -> Vec<PartnerRow> {
     for (&p, &auth_refused) in order.partners.iter().zip(&order.auth_refused) {
         let (row, mark) = (&mut rows[p as usize], &marks[p as usize]);
-        row.ciphers.sort();
-        row.evidence = mark.evidence(row, auth_refused);
-        if !row.impact.at_risk() {
-            row.affected_hosts = Vec::new();
+        let evidence = mark.evidence(row, auth_refused);
+        if evidence.is_empty() && row.detail == Detail::default() {
+            continue;
         }
+        let at_risk = row.impact.at_risk();
+        let detail = row.detail.get_mut();
+        detail.ciphers.sort();
+        detail.evidence = evidence;
+        if !at_risk {
+            detail.affected_hosts = Vec::new();
+        }
+        row.detail.drop_empty();
     }
     in_order(rows, &order.partners)
 }

@@ -11,6 +11,6 @@ pub mod model;
 
 pub use build::{aggregate_rows, build, covers};
 pub use model::{
-    DayRange, DayRow, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries,
-    ServerRow, DEFAULT_RETRY_WINDOW,
+    DayRange, DayRow, Detail, Impact, PartnerDayRow, PartnerDetail, PartnerRow, Policy, ProblemRow,
+    Report, Retries, ServerRow, DEFAULT_RETRY_WINDOW,
 };

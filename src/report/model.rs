@@ -112,23 +112,90 @@ pub struct PartnerRow {
     /// Distinct remote IPs.
     pub hosts: u64,
     pub example_host: String,
-    /// Up to five, most frequent first.
-    pub mail_domains: Vec<String>,
-    /// Distinct `bulk/mac/kex`, sorted.
-    pub ciphers: Vec<String>,
     /// The first and last session's first row; written as ISO 8601 UTC.
     #[serde(with = "time_text")]
     pub first_seen: Option<Millis>,
     #[serde(with = "time_text")]
     pub last_seen: Option<Millis>,
+    /// Mail domains, ciphers, affected hosts and fallback evidence.
+    #[serde(flatten)]
+    pub detail: Detail,
+}
+
+/// What a partner's row lists beyond its counts. An Edge's scanners have none of it, so
+/// a row holds it behind one pointer, absent when empty: a million rows are then 128
+/// bytes each smaller.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PartnerDetail {
+    /// Up to five, most frequent first.
+    pub mail_domains: Vec<String>,
+    /// Distinct `bulk/mac/kex`, sorted.
+    pub ciphers: Vec<String>,
     /// Hosts whose TLS sessions the new minimum would refuse.
     pub affected_hosts: Vec<String>,
     /// What the partner did after its failed handshakes.
     #[serde(flatten)]
     pub retries: Retries,
-    /// [`Retries::sentence`]: the evidence in words, empty without a failed handshake.
-    #[serde(default)]
+    /// The evidence in words ([`Retries::sentence`] and why mail stops), empty without.
     pub evidence: String,
+}
+
+/// The nothing a row without detail lists, lent out by [`Detail::get`].
+static NO_DETAIL: PartnerDetail = PartnerDetail {
+    mail_domains: Vec::new(),
+    ciphers: Vec::new(),
+    affected_hosts: Vec::new(),
+    retries: Retries {
+        retried_in_cleartext: 0,
+        retried_with_tls: 0,
+        no_retry_seen: 0,
+        dropped_handshakes: 0,
+    },
+    evidence: String::new(),
+};
+
+/// A row's [`PartnerDetail`], boxed when there is any; serialized as its fields either
+/// way, so every row of the JSON has the same keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail(Option<Box<PartnerDetail>>);
+
+impl Detail {
+    pub fn get(&self) -> &PartnerDetail {
+        self.0.as_deref().unwrap_or(&NO_DETAIL)
+    }
+
+    /// The detail to fill, made on first use.
+    pub fn get_mut(&mut self) -> &mut PartnerDetail {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the detail again if what was filled in came to nothing.
+    pub fn drop_empty(&mut self) {
+        if self.0.as_deref().is_some_and(|d| *d == NO_DETAIL) {
+            self.0 = None;
+        }
+    }
+}
+
+impl From<PartnerDetail> for Detail {
+    fn from(d: PartnerDetail) -> Detail {
+        let mut detail = Detail(Some(Box::new(d)));
+        detail.drop_empty();
+        detail
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.get().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Detail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Detail, D::Error> {
+        PartnerDetail::deserialize(d).map(Detail::from)
+    }
 }
 
 impl PartnerRow {
@@ -145,13 +212,9 @@ impl PartnerRow {
             weak_cipher: 0,
             hosts: 0,
             example_host: String::new(),
-            mail_domains: Vec::new(),
-            ciphers: Vec::new(),
             first_seen: None,
             last_seen: None,
-            affected_hosts: Vec::new(),
-            retries: Retries::default(),
-            evidence: String::new(),
+            detail: Detail::default(),
         }
     }
 }
@@ -461,5 +524,45 @@ mod tests {
         }
         assert_eq!(Impact::from_code(Impact::ALL.len() as u8), None);
         assert!(Impact::MailStops < Impact::Unaffected);
+    }
+
+    #[test]
+    fn a_row_without_detail_has_every_key_and_no_box() {
+        let row = PartnerRow::new(Direction::Inbound, "192.0.2.7".into());
+        let json = serde_json::to_value(&row).unwrap_or_default();
+        for key in [
+            "mail_domains",
+            "ciphers",
+            "affected_hosts",
+            "no_retry_seen",
+            "evidence",
+        ] {
+            assert!(json.get(key).is_some(), "{key} missing from {json}");
+        }
+        let back: Option<PartnerRow> = serde_json::from_value(json).ok();
+        assert_eq!(back, Some(row));
+        // A million scanner rows: the detail is one pointer, and the row stays small.
+        assert_eq!(std::mem::size_of::<Detail>(), 8);
+        assert!(std::mem::size_of::<PartnerRow>() <= 216);
+    }
+
+    #[test]
+    fn detail_filled_with_nothing_is_freed_and_filled_detail_round_trips() {
+        let mut row = PartnerRow::new(Direction::Outbound, "example.com".into());
+        row.detail.get_mut().evidence = String::new();
+        row.detail.drop_empty();
+        assert_eq!(row.detail, Detail::default());
+        row.detail
+            .get_mut()
+            .ciphers
+            .push("AES256/SHA384/ECDHE".into());
+        row.detail.get_mut().retries.no_retry_seen = 2;
+        let json = serde_json::to_string(&row).unwrap_or_default();
+        let back: Option<PartnerRow> = serde_json::from_str(&json).ok();
+        assert_eq!(
+            back.map(|b| b.detail.get().clone()),
+            Some(row.detail.get().clone())
+        );
+        assert_eq!(row.detail.get().retries.no_retry_seen, 2);
     }
 }
