@@ -23,6 +23,7 @@ use crate::outcome::{Outcome, OutcomeCounts};
 use crate::parse::endpoint::Address;
 use crate::parse::header::LogKind;
 use crate::partner::{self, Direction};
+use crate::session::Signs;
 use crate::timing;
 use crate::tls::{DisabledCipher, MinTls, TlsOutcome};
 
@@ -201,14 +202,18 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     let mut rows = new_rows(keys, retries);
     let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
     mail_domains(partial, &partners, pairs, policy, &mut rows, &mut marks);
-    let (cells, facts, dated) = timing::timed("partner cells", || {
-        let partner = (&mut rows[..], &mut marks[..]);
-        partner_cells(partial, &peers, &partners, table, policy, partner)
-    });
+    let facts = PeerFacts::of(partial, &peers, &table, policy);
     timing::timed("host names", || {
         host_names(&peers, &partners, &facts, &mut rows)
     });
-    drop((peers, facts));
+    // The peers are done with before the partner cells are built: a million of them are
+    // not held beside a million cells.
+    drop(peers);
+    let (cells, dated) = timing::timed("partner cells", || {
+        let partner = (&mut rows[..], &mut marks[..]);
+        partner_cells(partial, &facts, &partners, table, policy, partner)
+    });
+    drop(facts);
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
     let order = timing::timed("polars partner table", || {
@@ -302,37 +307,65 @@ fn in_partner_order(table: FxHashMap<Cell, Counts>, partners: &Partners) -> Vec<
     table
 }
 
-/// Per peer, what the cells said of it.
+/// Per peer, what the cells said of it and what the partner cells need of the peer
+/// itself, compact, so that the peers can be dropped first.
 struct PeerFacts {
     sessions: Vec<u64>,
     /// Negotiated a version or a cipher the policy refuses.
     affected: Vec<bool>,
+    /// The remote address as a number (the table counts distinct hosts over numbers).
+    remote: Vec<Option<u32>>,
+    signs: Vec<Signs>,
+}
+
+impl PeerFacts {
+    fn of(
+        partial: &Partial,
+        peers: &Interned<Peer>,
+        table: &[(Cell, Counts)],
+        policy: &Policy,
+    ) -> PeerFacts {
+        let mut facts = PeerFacts {
+            sessions: vec![0; peers.len()],
+            affected: vec![false; peers.len()],
+            remote: Vec::with_capacity(peers.len()),
+            signs: peers.iter().map(|p| p.signs).collect(),
+        };
+        for (cell, counts) in table {
+            let peer = cell.peer as usize;
+            facts.sessions[peer] += counts.sessions;
+            if let TlsOutcome::Negotiated(p, c) = partial.outcome(cell.outcome) {
+                facts.affected[peer] |= policy.refuses(p, c);
+            }
+        }
+        let mut remote_ids: FxHashMap<&Address, u32> = FxHashMap::default();
+        for peer in peers {
+            facts.remote.push(peer.remote.as_ref().map(|r| {
+                let next = remote_ids.len() as u32;
+                *remote_ids.entry(r).or_insert(next)
+            }));
+        }
+        facts
+    }
 }
 
 /// The cells as partner cells for the table (remote addresses as ids: the table is
-/// built over numbers), the dated cells for the day tables, each partner's ciphers, and
-/// per peer its sessions and whether a refused session was seen.
+/// built over numbers), the dated cells for the day tables, and each partner's ciphers.
 fn partner_cells(
     partial: &Partial,
-    peers: &Interned<Peer>,
+    facts: &PeerFacts,
     partners: &Partners,
     table: Vec<(Cell, Counts)>,
     policy: &Policy,
     (rows, marks): (&mut [PartnerRow], &mut [Marks]),
-) -> (PartnerCells, PeerFacts, DayCells) {
+) -> (PartnerCells, DayCells) {
     let mut dated = DayCells::default();
-    let mut remote_ids: FxHashMap<_, u32> = FxHashMap::default();
     // A cipher's label, made once per outcome rather than once per cell.
     let mut labels: FxHashMap<Id, String> = FxHashMap::default();
     let mut cells = PartnerCells::with_capacity(table.len());
-    let mut facts = PeerFacts {
-        sessions: vec![0; peers.len()],
-        affected: vec![false; peers.len()],
-    };
     for (cell, counts) in table {
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
         let outcome = partial.outcome(cell.outcome);
-        facts.sessions[peer] += counts.sessions;
         let (mut refused, mut cipher_refused) = (false, false);
         if let TlsOutcome::Negotiated(p, c) = outcome {
             let label = labels.entry(cell.outcome).or_insert_with(|| c.label());
@@ -342,17 +375,12 @@ fn partner_cells(
             }
             refused = policy.refuses(p, c);
             cipher_refused = DisabledCipher::any_matches(&policy.disable_cipher, c);
-            facts.affected[peer] |= refused;
         }
         if let Some(day) = cell.day {
             let who = (rows[partner].direction, partner as u32);
             dated.push(day, who, Outcome::of(outcome), counts.sessions, refused);
         }
-        let remote = peers[peer].remote.as_ref().map(|r| {
-            let next = remote_ids.len() as u32;
-            *remote_ids.entry(r).or_insert(next)
-        });
-        let signs = peers[peer].signs;
+        let signs = facts.signs[peer];
         marks[partner].connector_required |= signs.requires_tls;
         // Required either by `--require-tls` or by the send session itself (a RequireTLS
         // override): refused, such mail queues.
@@ -362,9 +390,9 @@ fn partner_cells(
             authenticated: signs.authenticated,
             cipher_refused,
         };
-        cells.push(partner as u32, remote, outcome, &counts, flags);
+        cells.push(partner as u32, facts.remote[peer], outcome, &counts, flags);
     }
-    (cells, facts, dated)
+    (cells, dated)
 }
 
 /// Per partner: its busiest host name (else address), and the hosts that would be

@@ -97,26 +97,27 @@ impl FlatRows {
 /// The cells as the partner table needs them: partners and remote addresses as ids, so
 /// the frame holds numbers rather than a copy of every name per cell. Partner ids are
 /// given in report order of their (direction, name), so ordering by id is ordering by
-/// direction and name.
-#[derive(Default)]
+/// direction and name. Columns with gaps and flags are polars builders, not vectors of
+/// `Option`s and `bool`s: a million cells are not copied into arrow arrays at twice
+/// their size, and a flag is a bit.
 pub struct PartnerCells {
     partner: Vec<u32>,
     /// Some cell came before one of a smaller partner id: the partner column is not
     /// sorted, and the group-by must hash it.
     unsorted: bool,
-    remote: Vec<Option<u32>>,
+    remote: PrimitiveChunkedBuilder<UInt32Type>,
     /// The outcome's index in [`Outcome::ALL`] (polars here has no 8-bit integers).
     outcome: Vec<u32>,
-    rank: Vec<Option<i32>>,
+    rank: PrimitiveChunkedBuilder<Int32Type>,
     sessions: Vec<u64>,
     messages: Vec<u64>,
     weak: Vec<u64>,
-    first: Vec<Option<i64>>,
-    last: Vec<Option<i64>>,
-    required: Vec<bool>,
-    no_fallback: Vec<bool>,
-    authenticated: Vec<bool>,
-    cipher_refused: Vec<bool>,
+    first: PrimitiveChunkedBuilder<Int64Type>,
+    last: PrimitiveChunkedBuilder<Int64Type>,
+    required: BooleanChunkedBuilder,
+    no_fallback: BooleanChunkedBuilder,
+    authenticated: BooleanChunkedBuilder,
+    cipher_refused: BooleanChunkedBuilder,
 }
 
 /// What decides a cell's impact beyond its counts.
@@ -140,18 +141,18 @@ impl PartnerCells {
         PartnerCells {
             partner: Vec::with_capacity(n),
             unsorted: false,
-            remote: Vec::with_capacity(n),
+            remote: PrimitiveChunkedBuilder::new("remote".into(), n),
             outcome: Vec::with_capacity(n),
-            rank: Vec::with_capacity(n),
+            rank: PrimitiveChunkedBuilder::new("rank".into(), n),
             sessions: Vec::with_capacity(n),
             messages: Vec::with_capacity(n),
             weak: Vec::with_capacity(n),
-            first: Vec::with_capacity(n),
-            last: Vec::with_capacity(n),
-            required: Vec::with_capacity(n),
-            no_fallback: Vec::with_capacity(n),
-            authenticated: Vec::with_capacity(n),
-            cipher_refused: Vec::with_capacity(n),
+            first: PrimitiveChunkedBuilder::new("first".into(), n),
+            last: PrimitiveChunkedBuilder::new("last".into(), n),
+            required: BooleanChunkedBuilder::new("required".into(), n),
+            no_fallback: BooleanChunkedBuilder::new("no_fallback".into(), n),
+            authenticated: BooleanChunkedBuilder::new("authenticated".into(), n),
+            cipher_refused: BooleanChunkedBuilder::new("cipher_refused".into(), n),
         }
     }
 
@@ -164,38 +165,41 @@ impl PartnerCells {
         counts: &Counts,
         flags: CellFlags,
     ) {
-        self.required.push(flags.required);
-        self.no_fallback.push(flags.no_fallback);
-        self.authenticated.push(flags.authenticated);
-        self.cipher_refused.push(flags.cipher_refused);
+        self.required.append_value(flags.required);
+        self.no_fallback.append_value(flags.no_fallback);
+        self.authenticated.append_value(flags.authenticated);
+        self.cipher_refused.append_value(flags.cipher_refused);
         self.unsorted |= self.partner.last().is_some_and(|&last| last > partner);
         self.partner.push(partner);
-        self.remote.push(remote);
+        self.remote.append_option(remote);
         self.outcome.push(Outcome::of(outcome) as u32);
-        self.rank.push(rank(outcome));
+        self.rank.append_option(rank(outcome));
         self.sessions.push(counts.sessions);
         self.messages.push(counts.messages);
         self.weak.push(counts.weak);
-        self.first.push(counts.first());
-        self.last.push(counts.last());
+        self.first.append_option(counts.first());
+        self.last.append_option(counts.last());
     }
 
     fn into_frame(self) -> PolarsResult<DataFrame> {
-        let unsorted = self.unsorted;
-        let mut df = df!(
-            "partner" => self.partner,
-            "remote" => self.remote,
-            "outcome" => self.outcome,
-            "rank" => self.rank,
-            "sessions" => self.sessions,
-            "messages" => self.messages,
-            "weak" => self.weak,
-            "first" => self.first,
-            "last" => self.last,
-            "required" => self.required,
-            "no_fallback" => self.no_fallback,
-            "authenticated" => self.authenticated,
-            "cipher_refused" => self.cipher_refused,
+        let (unsorted, height) = (self.unsorted, self.partner.len());
+        let mut df = DataFrame::new(
+            height,
+            vec![
+                Column::new("partner".into(), self.partner),
+                self.remote.finish().into_column(),
+                Column::new("outcome".into(), self.outcome),
+                self.rank.finish().into_column(),
+                Column::new("sessions".into(), self.sessions),
+                Column::new("messages".into(), self.messages),
+                Column::new("weak".into(), self.weak),
+                self.first.finish().into_column(),
+                self.last.finish().into_column(),
+                self.required.finish().into_column(),
+                self.no_fallback.finish().into_column(),
+                self.authenticated.finish().into_column(),
+                self.cipher_refused.finish().into_column(),
+            ],
         )?;
         if !unsorted {
             // Pushed in partner order: polars groups sorted keys as slices.
@@ -436,7 +440,7 @@ mod tests {
 
     /// One cell per (partner, outcome, flags), one session each.
     fn table(cells: &[(u32, TlsOutcome, CellFlags)]) -> Vec<(u32, Impact)> {
-        let mut c = PartnerCells::default();
+        let mut c = PartnerCells::with_capacity(0);
         for (partner, outcome, flags) in cells {
             let counts = Counts::new(1, 0, 0, None, None);
             c.push(*partner, Some(*partner), outcome, &counts, *flags);
@@ -466,7 +470,7 @@ mod tests {
             (3, Some(7), TlsOutcome::NoConversation, 1),
         ];
         let totals = |order: &mut dyn Iterator<Item = &(u32, Option<u32>, TlsOutcome, u64)>| {
-            let mut c = PartnerCells::default();
+            let mut c = PartnerCells::with_capacity(0);
             for (partner, remote, outcome, sessions) in order {
                 let counts = Counts::new(*sessions, 0, 0, None, None);
                 c.push(*partner, *remote, outcome, &counts, CellFlags::default());
