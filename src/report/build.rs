@@ -199,21 +199,9 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     let table = timing::timed("cells in partner order", || {
         in_partner_order(table, &partners)
     });
-    let mut rows = new_rows(keys, retries);
-    let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
-    mail_domains(partial, &partners, pairs, policy, &mut rows, &mut marks);
-    let facts = PeerFacts::of(partial, &peers, &table, policy);
-    timing::timed("host names", || {
-        host_names(&peers, &partners, &facts, &mut rows)
-    });
-    // The peers are done with before the partner cells are built: a million of them are
-    // not held beside a million cells.
-    drop(peers);
-    let (cells, dated) = timing::timed("partner cells", || {
-        let partner = (&mut rows[..], &mut marks[..]);
-        partner_cells(partial, &facts, &partners, table, policy, partner)
-    });
-    drop(facts);
+    let rows = new_rows(keys, retries);
+    let (mut rows, marks, cells, dated) =
+        rows_and_cells(partial, (peers, table, pairs), &partners, rows, policy);
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
     let order = timing::timed("polars partner table", || {
@@ -231,6 +219,39 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         days,
         partner_days,
     })
+}
+
+/// What the rows are filled from: the peers, the cells in partner order and the (peer,
+/// mail domain) pairs.
+type RowSources = (
+    Interned<Peer>,
+    Vec<(Cell, Counts)>,
+    FxHashMap<(Id, Id), u64>,
+);
+
+/// The partners' rows filled in with what their peers, mail domains and cells show, and
+/// the cells as the partner table's input; the peers are freed on the way.
+fn rows_and_cells(
+    partial: &Partial,
+    (peers, table, pairs): RowSources,
+    partners: &Partners,
+    mut rows: Vec<PartnerRow>,
+    policy: &Policy,
+) -> (Vec<PartnerRow>, Vec<Marks>, PartnerCells, DayCells) {
+    let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
+    mail_domains(partial, partners, pairs, policy, &mut rows, &mut marks);
+    let facts = PeerFacts::of(partial, &peers, &table, policy);
+    timing::timed("host names", || {
+        host_names(&peers, partners, &facts, &mut rows)
+    });
+    // The peers are done with before the partner cells are built: a million of them are
+    // not held beside a million cells.
+    drop(peers);
+    let (cells, dated) = timing::timed("partner cells", || {
+        let partner = (&mut rows[..], &mut marks[..]);
+        partner_cells(partial, &facts, partners, table, policy, partner)
+    });
+    (rows, marks, cells, dated)
 }
 
 /// Each partner's row, with its name moved in and its fallback evidence, to be filled.
