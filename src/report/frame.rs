@@ -181,6 +181,26 @@ impl PartnerCells {
         self.last.append_option(counts.last());
     }
 
+    /// The cells as `(offset, len)` runs of about `size` cells that end where a partner
+    /// does; one run of all cells when they are not in partner order.
+    fn batches(&self, size: usize) -> Vec<(usize, usize)> {
+        let mut runs = Vec::new();
+        let (mut start, n) = (0, self.partner.len());
+        while start < n {
+            let mut end = if self.unsorted {
+                n
+            } else {
+                (start + size).min(n)
+            };
+            while end < n && self.partner[end] == self.partner[end - 1] {
+                end += 1;
+            }
+            runs.push((start, end - start));
+            start = end;
+        }
+        runs
+    }
+
     fn into_frame(self) -> PolarsResult<DataFrame> {
         let (unsorted, height) = (self.unsorted, self.partner.len());
         let mut df = DataFrame::new(
@@ -342,16 +362,47 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
         .collect()
 }
 
+/// Cells per polars pass, about: a million partners' aggregates are built a quarter of a
+/// million cells at a time, so the table's temporaries do not grow with the partners.
+const BATCH_CELLS: usize = 1 << 18;
+
 /// Each partner's totals and impact, written into `rows` (by partner id), and the
-/// partners' order, worst first. The totals are filled column by column, each column
-/// dropped from the frame once read: a million partners are held as their rows and one
-/// column.
+/// partners' order, worst first. The cells go through polars in batches of whole
+/// partners (a partner's cells are never split: its distinct hosts are counted in one
+/// group), each batch's totals read into the rows before the next is built.
 pub fn partner_table(
     cells: PartnerCells,
     min: MinTls,
     rows: &mut [PartnerRow],
 ) -> PolarsResult<TableOrder> {
+    partner_table_in(cells, min, rows, BATCH_CELLS)
+}
+
+/// [`partner_table`] in batches of about `batch` cells.
+fn partner_table_in(
+    cells: PartnerCells,
+    min: MinTls,
+    rows: &mut [PartnerRow],
+    batch: usize,
+) -> PolarsResult<TableOrder> {
+    let batches = cells.batches(batch);
     let cells = cells.into_frame()?;
+    let mut partners = Vec::new();
+    for (offset, len) in batches {
+        let batch = cells.slice(offset as i64, len);
+        partners.extend(batch_totals(batch, min, rows)?);
+    }
+    Ok(worst_first(partners, rows))
+}
+
+/// One batch's totals and impact, written into `rows`; its partners with their refused
+/// authenticated sessions. The totals are filled column by column, each column dropped
+/// from the frame once read.
+fn batch_totals(
+    cells: DataFrame,
+    min: MinTls,
+    rows: &mut [PartnerRow],
+) -> PolarsResult<Vec<(u32, u64)>> {
     fill_outcomes(outcome_frame(cells.clone())?, rows)?;
     let mut df = partner_frame(cells, min)?;
     let at = partner_ids(&df, rows.len())?;
@@ -374,10 +425,7 @@ pub fn partner_table(
     take_times(&mut df, "first", &at, rows, |r, v| r.first_seen = v)?;
     take_times(&mut df, "last", &at, rows, |r, v| r.last_seen = v)?;
     let auth_refused = u64s(&df, "auth_refused")?;
-    Ok(worst_first(
-        at.into_iter().zip(auth_refused).collect(),
-        rows,
-    ))
+    Ok(at.into_iter().zip(auth_refused).collect())
 }
 
 /// Each partner's sessions per outcome, from the long table of [`outcome_frame`].
@@ -552,5 +600,40 @@ mod tests {
                 (9, Impact::Unaffected),
             ]
         );
+    }
+
+    /// Cells of partners 0 0 0 1 2 2 3, two hosts for partner 0 and 2.
+    fn five_partners() -> PartnerCells {
+        let mut c = PartnerCells::with_capacity(0);
+        let cells = [(0, 1), (0, 2), (0, 1), (1, 3), (2, 4), (2, 5), (3, 6)];
+        for (i, (partner, host)) in cells.into_iter().enumerate() {
+            let counts = Counts::new(1, i as u64, 0, Some(i as i64), Some(i as i64 + 1));
+            let outcome = tls(if i % 2 == 0 {
+                Protocol::Tls10
+            } else {
+                Protocol::Tls12
+            });
+            c.push(partner, Some(host), &outcome, &counts, CellFlags::default());
+        }
+        c
+    }
+
+    #[test]
+    fn batches_end_where_a_partner_does() {
+        let c = five_partners();
+        assert_eq!(c.batches(2), vec![(0, 3), (3, 3), (6, 1)]);
+        assert_eq!(c.batches(4), vec![(0, 4), (4, 3)]);
+        assert_eq!(c.batches(100), vec![(0, 7)]);
+    }
+
+    #[test]
+    fn a_table_in_small_batches_is_the_table_in_one() {
+        let (mut one, mut small) = (blank_rows(4), blank_rows(4));
+        let whole = partner_table_in(five_partners(), MinTls::Tls11, &mut one, 100).unwrap();
+        let split = partner_table_in(five_partners(), MinTls::Tls11, &mut small, 2).unwrap();
+        assert_eq!(whole, split);
+        assert_eq!(one, small);
+        assert_eq!((one[0].sessions, one[0].hosts, one[2].hosts), (3, 2, 2));
+        assert_eq!((one[2].first_seen, one[2].last_seen), (Some(4), Some(6)));
     }
 }
