@@ -349,7 +349,7 @@ impl PeerFacts {
         let mut facts = PeerFacts {
             sessions: vec![0; peers.len()],
             affected: vec![false; peers.len()],
-            remote: Vec::with_capacity(peers.len()),
+            remote: Vec::new(),
             signs: peers.iter().map(|p| p.signs).collect(),
         };
         for (cell, counts) in table {
@@ -359,15 +359,29 @@ impl PeerFacts {
                 facts.affected[peer] |= policy.refuses(p, c);
             }
         }
-        let mut remote_ids: FxHashMap<&Address, u32> = FxHashMap::default();
-        for peer in peers {
-            facts.remote.push(peer.remote.as_ref().map(|r| {
-                let next = remote_ids.len() as u32;
-                *remote_ids.entry(r).or_insert(next)
-            }));
-        }
+        facts.remote = remote_ids(peers);
         facts
     }
+}
+
+/// Each peer's remote address as a number, the same for the same address: found by
+/// sorting the peers by address, not through a hash table of a million addresses held
+/// beside the peers and rows.
+fn remote_ids(peers: &Interned<Peer>) -> Vec<Option<u32>> {
+    let remote = |i: u32| peers[i as usize].remote.as_ref();
+    let mut order: Vec<u32> = (0..peers.len() as u32)
+        .filter(|&i| remote(i).is_some())
+        .collect();
+    order.par_sort_unstable_by(|&a, &b| remote(a).cmp(&remote(b)));
+    let mut ids = vec![None; peers.len()];
+    let (mut next, mut last) = (0, None);
+    for i in order {
+        if last != remote(i) {
+            (next, last) = (next + 1, remote(i));
+        }
+        ids[i as usize] = Some(next - 1);
+    }
+    ids
 }
 
 /// The cells as partner cells for the table (remote addresses as ids: the table is
