@@ -40,6 +40,9 @@ pub fn covers(required: &str, name: &str) -> bool {
 /// keys, which is in report order: by direction (in name order), then partner name.
 type PartnerKey = (Direction, String);
 
+/// Sessions per (peer, mail domain).
+type PeerDomains = FxHashMap<(Id, Id), u64>;
+
 /// Which partner each peer belongs to.
 struct Partners {
     /// Each peer's partner id, by peer id.
@@ -199,9 +202,13 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     let table = timing::timed("cells in partner order", || {
         in_partner_order(table, &partners)
     });
-    let rows = new_rows(keys, retries);
-    let (mut rows, marks, cells, dated) =
-        rows_and_cells(partial, (peers, table, pairs), &partners, rows, policy);
+    let (mut rows, marks, cells, dated) = rows_and_cells(
+        partial,
+        (peers, table, pairs),
+        &partners,
+        (keys, retries),
+        policy,
+    );
     // The aggregate's tables are freed on this thread; polars allocates on its own.
     crate::memory::release_free();
     let order = timing::timed("polars partner table", || {
@@ -221,32 +228,26 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
     })
 }
 
-/// What the rows are filled from: the peers, the cells in partner order and the (peer,
-/// mail domain) pairs.
-type RowSources = (
-    Interned<Peer>,
-    Vec<(Cell, Counts)>,
-    FxHashMap<(Id, Id), u64>,
-);
-
-/// The partners' rows filled in with what their peers, mail domains and cells show, and
-/// the cells as the partner table's input; the peers are freed on the way.
+/// The partners' rows, made once their peers are freed, filled in with what their
+/// peers, mail domains and cells show; and the cells as the partner table's input.
 fn rows_and_cells(
     partial: &Partial,
-    (peers, table, pairs): RowSources,
+    (peers, table, pairs): (Interned<Peer>, Vec<(Cell, Counts)>, PeerDomains),
     partners: &Partners,
-    mut rows: Vec<PartnerRow>,
+    (keys, retries): (Vec<PartnerKey>, Vec<Retries>),
     policy: &Policy,
 ) -> (Vec<PartnerRow>, Vec<Marks>, PartnerCells, DayCells) {
+    let facts = PeerFacts::of(partial, &peers, &table, policy);
+    let hosts = timing::timed("host names", || {
+        host_names(&peers, partners, &facts, keys.len())
+    });
+    // The peers are done with before the rows and the partner cells are made: a million
+    // of them are not held beside a million rows and cells.
+    drop(peers);
+    crate::memory::release_free();
+    let mut rows = new_rows(keys, retries, hosts);
     let mut marks: Vec<Marks> = (0..rows.len()).map(|_| Marks::default()).collect();
     mail_domains(partial, partners, pairs, policy, &mut rows, &mut marks);
-    let facts = PeerFacts::of(partial, &peers, &table, policy);
-    timing::timed("host names", || {
-        host_names(&peers, partners, &facts, &mut rows)
-    });
-    // The peers are done with before the partner cells are built: a million of them are
-    // not held beside a million cells.
-    drop(peers);
     let (cells, dated) = timing::timed("partner cells", || {
         let partner = (&mut rows[..], &mut marks[..]);
         partner_cells(partial, &facts, partners, table, policy, partner)
@@ -254,17 +255,25 @@ fn rows_and_cells(
     (rows, marks, cells, dated)
 }
 
-/// Each partner's row, with its name moved in and its fallback evidence, to be filled.
-fn new_rows(keys: Vec<PartnerKey>, retries: Vec<Retries>) -> Vec<PartnerRow> {
-    (keys.into_iter().zip(retries))
-        .map(|((direction, name), retries)| {
+/// Each partner's row, with its name, example host and fallback evidence moved in, to be
+/// filled.
+fn new_rows(keys: Vec<PartnerKey>, retries: Vec<Retries>, hosts: HostNames) -> Vec<PartnerRow> {
+    let mut rows: Vec<PartnerRow> = (keys.into_iter().zip(retries).zip(hosts.example))
+        .map(|(((direction, name), retries), example)| {
             let mut row = PartnerRow::new(direction, name);
+            row.example_host = example;
             if retries != Retries::default() {
                 row.detail.get_mut().retries = retries;
             }
             row
         })
-        .collect()
+        .collect();
+    for (p, host) in hosts.affected {
+        if let Some(row) = rows.get_mut(p as usize) {
+            row.detail.get_mut().affected_hosts.push(host);
+        }
+    }
+    rows
 }
 
 /// The partners' days with each partner as its row in the report, by day then in report
@@ -293,7 +302,7 @@ fn partner_day_rows(order: &[u32], by_partner: Vec<PartnerDay>) -> Vec<PartnerDa
 fn mail_domains(
     partial: &Partial,
     partners: &Partners,
-    pairs: FxHashMap<(Id, Id), u64>,
+    pairs: PeerDomains,
     policy: &Policy,
     rows: &mut [PartnerRow],
     marks: &mut [Marks],
@@ -430,19 +439,32 @@ fn partner_cells(
     (cells, dated)
 }
 
+/// Per partner, the host names its row shows.
+struct HostNames {
+    /// Its busiest host name, else its busiest address, by partner id.
+    example: Vec<String>,
+    /// `(partner, host)` for each host whose sessions would be refused, sorted, distinct.
+    affected: Vec<(u32, String)>,
+}
+
 /// Per partner: its busiest host name (else address), and the hosts that would be
-/// refused.
+/// refused. Found before the rows exist, so that the peers are freed before a million
+/// rows are made.
 fn host_names(
     peers: &Interned<Peer>,
     partners: &Partners,
     facts: &PeerFacts,
-    rows: &mut [PartnerRow],
-) {
+    n: usize,
+) -> HostNames {
+    let mut names = HostNames {
+        example: vec![String::new(); n],
+        affected: Vec::new(),
+    };
     let mut hosts = Vec::new();
     for (id, peer) in peers.iter().enumerate() {
-        let partner = partners.of(id as Id);
+        let partner = partners.of(id as Id) as u32;
         if let Some(h) = &peer.host {
-            hosts.push((partner as u32, &**h, facts.sessions[id]));
+            hosts.push((partner, &**h, facts.sessions[id]));
         }
         if facts.affected[id] {
             let who = match (&peer.host, &peer.remote) {
@@ -450,16 +472,15 @@ fn host_names(
                 (None, Some(r)) => r.to_string(),
                 (None, None) => String::new(),
             };
-            rows[partner].detail.get_mut().affected_hosts.push(who);
+            names.affected.push((partner, who));
         }
     }
-    most_per_group(hosts, 1, |p, h| {
-        rows[p as usize].example_host = h.to_string()
-    });
+    let example = &mut names.example;
+    most_per_group(hosts, 1, |p, h| example[p as usize] = h.to_string());
     // Partners without a host name are shown by their busiest address, as text so that
     // ties break as the names would.
     let ips: Vec<_> = (peers.iter().enumerate())
-        .filter(|(id, _)| rows[partners.of(*id as Id)].example_host.is_empty())
+        .filter(|(id, _)| example[partners.of(*id as Id)].is_empty())
         .filter_map(|(id, peer)| {
             let r = peer.remote.as_ref()?;
             Some((
@@ -469,14 +490,10 @@ fn host_names(
             ))
         })
         .collect();
-    most_per_group(ips, 1, |p, ip| rows[p as usize].example_host = ip);
-    for row in rows {
-        if !row.detail.get().affected_hosts.is_empty() {
-            let hosts = &mut row.detail.get_mut().affected_hosts;
-            hosts.sort_unstable();
-            hosts.dedup();
-        }
-    }
+    most_per_group(ips, 1, |p, ip| example[p as usize] = ip);
+    names.affected.sort_unstable();
+    names.affected.dedup();
+    names
 }
 
 /// The rows of the partners in the table, in its order, with what needs their class:
