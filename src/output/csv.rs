@@ -65,20 +65,21 @@ fn record(p: &PartnerRow, emit: &mut impl FnMut(Field) -> csv::Result<()>) -> cs
     emit(Field::Count(p.weak_cipher))?;
     emit(Field::Count(p.hosts))?;
     emit(Field::Text(&p.example_host))?;
-    emit(Field::Owned(p.detail.get().mail_domains.join(";")))?;
-    emit(Field::Owned(p.detail.get().ciphers.join(";")))?;
+    let detail = p.detail.get();
+    emit(Field::Owned(detail.mail_domains.join(";")))?;
+    emit(Field::Owned(detail.ciphers.join(";")))?;
     for seen in [p.first_seen, p.last_seen] {
         emit(Field::Owned(seen.map(format_millis).unwrap_or_default()))?;
     }
-    emit(Field::Owned(p.detail.get().affected_hosts.join(";")))?;
+    emit(Field::Owned(detail.affected_hosts.join(";")))?;
     for o in outcomes(false) {
         emit(Field::Count(p.outcomes[o]))?;
     }
-    let r = &p.detail.get().retries;
+    let r = &detail.retries;
     for n in [r.retried_in_cleartext, r.retried_with_tls, r.no_retry_seen] {
         emit(Field::Count(n))?;
     }
-    emit(Field::Text(&p.detail.get().evidence))
+    emit(Field::Text(&detail.evidence))
 }
 
 pub struct CsvWriter;

@@ -241,14 +241,15 @@ impl TerminalWriter {
         // Per partner, what would be refused, then what its failed handshakes showed.
         for p in shown {
             let (direction, partner) = (p.direction, safe(&p.partner));
-            if !p.detail.get().affected_hosts.is_empty() {
+            let detail = p.detail.get();
+            if !detail.affected_hosts.is_empty() {
                 let refused = r.policy.refused_as();
-                let hosts = p.detail.get().affected_hosts.join(", ");
+                let hosts = detail.affected_hosts.join(", ");
                 let hosts = safe(&hosts);
                 writeln!(out, "   {direction} {partner}: {refused} from {hosts}")?;
             }
-            if !p.detail.get().evidence.is_empty() {
-                writeln!(out, "   {direction} {partner}: {}", p.detail.get().evidence)?;
+            if !detail.evidence.is_empty() {
+                writeln!(out, "   {direction} {partner}: {}", detail.evidence)?;
             }
         }
         Ok(())

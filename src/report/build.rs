@@ -12,7 +12,7 @@ use super::days::{self, DayCells, DayRange, PartnerDay};
 use super::evidence;
 use super::frame::{self, CellFlags, FlatRows, PartnerCells, TableOrder};
 use super::model::{
-    Detail, Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
+    Impact, PartnerDayRow, PartnerRow, Policy, ProblemRow, Report, Retries, ServerRow,
 };
 use crate::collect::{
     Cell, Counts, Id, Interned, OwnServer, Partial, Peer, Tables, PROBLEM_SAMPLES,
@@ -358,7 +358,7 @@ impl PeerFacts {
         let mut facts = PeerFacts {
             sessions: vec![0; peers.len()],
             affected: vec![false; peers.len()],
-            remote: Vec::new(),
+            remote: remote_ids(peers),
             signs: peers.iter().map(|p| p.signs).collect(),
         };
         for (cell, counts) in table {
@@ -368,7 +368,6 @@ impl PeerFacts {
                 facts.affected[peer] |= policy.refuses(p, c);
             }
         }
-        facts.remote = remote_ids(peers);
         facts
     }
 }
@@ -506,15 +505,15 @@ fn finish_rows(
     for (&p, &auth_refused) in order.partners.iter().zip(&order.auth_refused) {
         let (row, mark) = (&mut rows[p as usize], &marks[p as usize]);
         let evidence = mark.evidence(row, auth_refused);
-        if evidence.is_empty() && row.detail == Detail::default() {
-            continue;
+        if !evidence.is_empty() {
+            row.detail.get_mut().evidence = evidence;
         }
         let at_risk = row.impact.at_risk();
-        let detail = row.detail.get_mut();
-        detail.ciphers.sort();
-        detail.evidence = evidence;
-        if !at_risk {
-            detail.affected_hosts = Vec::new();
+        if let Some(detail) = row.detail.as_mut() {
+            detail.ciphers.sort();
+            if !at_risk {
+                detail.affected_hosts = Vec::new();
+            }
         }
         row.detail.drop_empty();
     }

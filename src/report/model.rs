@@ -170,6 +170,11 @@ impl Detail {
         self.0.get_or_insert_with(Box::default)
     }
 
+    /// The detail, if the row has any.
+    pub fn as_mut(&mut self) -> Option<&mut PartnerDetail> {
+        self.0.as_deref_mut()
+    }
+
     /// Frees the detail again if what was filled in came to nothing.
     pub fn drop_empty(&mut self) {
         if self.0.as_deref().is_some_and(|d| *d == NO_DETAIL) {
