@@ -59,12 +59,29 @@ impl Answer {
     }
 }
 
+/// A run that ended: its exit status, and the answer it wrote.
+pub struct Finished {
+    pub status: Status,
+    /// Kept so the caller chooses when to free it: a million partners' rows take a
+    /// noticeable part of the run to free, and a process about to exit need not.
+    pub answer: Answer,
+}
+
 /// The whole run: analysis, outputs, and the messages for stderr.
-pub fn run(config: &Config) -> Result<Status, Error> {
+pub fn run(config: &Config) -> Result<Finished, Error> {
     let answer = analyze(config)?;
     let phases = Phases::start();
-    output::write_all(&config.outputs, &answer.document(), config.color)?;
+    // `-j` bounds the writers' parallel rendering too.
+    thread_pool(config)?
+        .install(|| output::write_all(&config.outputs, &answer.document(), config.color))?;
     phases.done("outputs written");
+    let status = tell(config, &answer);
+    Ok(Finished { status, answer })
+}
+
+/// Tells stderr what the outputs may not show (read problems, malformed rows, failing
+/// partners); the run's exit status.
+fn tell(config: &Config, answer: &Answer) -> Status {
     let report = &answer.report;
     // Read problems go to stderr when the summary (which lists them) is not shown, so a
     // pipeline sees them even when stdout is data.
@@ -83,13 +100,13 @@ pub fn run(config: &Config) -> Result<Status, Error> {
             escape::terminal(&first)
         );
         if config.strict {
-            return Ok(Status::Malformed);
+            return Status::Malformed;
         }
     }
-    Ok(match &answer.verdict {
+    match &answer.verdict {
         Some(v) if list_failing(v, report) => Status::Failing,
         _ => Status::Done,
-    })
+    }
 }
 
 /// Lists on stderr, one per line, the partners and servers that fail the check; whether
