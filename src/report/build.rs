@@ -223,6 +223,8 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         frame::partner_table(cells, policy.min_tls, &mut rows)
     })?;
     let (days, by_partner) = timing::timed("polars day table", || days::day_tables(dated))?;
+    // What polars freed on its threads, before the rows are put in order.
+    crate::memory::release_free();
     let partner_days = partner_day_rows(&order.partners, by_partner);
     Ok(Report {
         policy: policy.clone(),
@@ -266,7 +268,9 @@ fn rows_and_cells(
 /// Each partner's row, with its name, example host and fallback evidence moved in, to be
 /// filled.
 fn new_rows(keys: Vec<PartnerKey>, retries: Vec<Retries>, hosts: HostNames) -> Vec<PartnerRow> {
-    let mut rows: Vec<PartnerRow> = (keys.into_iter().zip(retries).zip(hosts.example))
+    // The lists given back as they are read: a million rows are not built beside them.
+    let mut rows: Vec<PartnerRow> = (Freeing::new(keys).zip(Freeing::new(retries)))
+        .zip(Freeing::new(hosts.example))
         .map(|(((direction, name), retries), example)| {
             let mut row = PartnerRow::new(direction, name);
             row.example_host = example;
@@ -435,7 +439,9 @@ fn partner_cells(
     // A cipher's label, made once per outcome rather than once per cell.
     let mut labels: FxHashMap<Id, String> = FxHashMap::default();
     let mut cells = PartnerCells::with_capacity(table.len());
-    for (cell, counts) in table {
+    // The table's memory is handed back as the partner cells take its place: a million
+    // cells are never held twice over.
+    for (cell, counts) in Freeing::new(table) {
         let (peer, partner) = (cell.peer as usize, partners.of(cell.peer));
         let outcome = partial.outcome(cell.outcome);
         let (mut refused, mut cipher_refused) = (false, false);
@@ -466,6 +472,44 @@ fn partner_cells(
     }
     (cells, dated)
 }
+
+/// A list's items in order, by value, its memory given back as they are taken (a large
+/// list's allocation is mapped memory, shrunk in place).
+struct Freeing<T> {
+    /// The items still to come, last first.
+    rest: Vec<T>,
+}
+
+impl<T> Freeing<T> {
+    /// Shrinks below this many bytes would copy rather than unmap: not worth it.
+    const SHRINK_BYTES: usize = 1 << 20;
+
+    fn new(mut items: Vec<T>) -> Freeing<T> {
+        items.reverse();
+        Freeing { rest: items }
+    }
+}
+
+impl<T> Iterator for Freeing<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.rest.pop()?;
+        let spare = self.rest.capacity() - self.rest.len();
+        if spare * std::mem::size_of::<T>() >= Self::SHRINK_BYTES
+            && spare >= self.rest.capacity() / 8
+        {
+            self.rest.shrink_to_fit();
+        }
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.rest.len(), Some(self.rest.len()))
+    }
+}
+
+impl<T> ExactSizeIterator for Freeing<T> {}
 
 /// Per partner, the host names its row shows.
 struct HostNames {
@@ -619,6 +663,20 @@ fn problem_rows(partial: &Partial, files: &[LogFile]) -> Vec<ProblemRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn freeing_yields_every_item_in_order_and_shrinks() {
+        let items: Vec<u64> = (0..1_000_000).collect();
+        let mut freeing = Freeing::new(items);
+        assert_eq!(freeing.by_ref().take(600_000).count(), 600_000);
+        assert!(
+            freeing.rest.capacity() < 500_000,
+            "{}",
+            freeing.rest.capacity()
+        );
+        assert_eq!(freeing.next(), Some(600_000));
+        assert!(freeing.eq(600_001..1_000_000));
+    }
 
     #[test]
     fn name_prefixes_order_as_the_names_where_they_differ() {

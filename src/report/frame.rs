@@ -362,9 +362,10 @@ fn impacts(df: &DataFrame) -> PolarsResult<Vec<Impact>> {
         .collect()
 }
 
-/// Cells per polars pass, about: a million partners' aggregates are built a quarter of a
-/// million cells at a time, so the table's temporaries do not grow with the partners.
-const BATCH_CELLS: usize = 1 << 18;
+/// Cells per polars pass, about: a million partners' aggregates are built
+/// 65,536 cells at a time, so the table's temporaries do not grow with the partners (at
+/// a quarter of a million they were the run's peak, 35-50 MB above the rows).
+const BATCH_CELLS: usize = 1 << 16;
 
 /// Each partner's totals and impact, written into `rows` (by partner id), and the
 /// partners' order, worst first. The cells go through polars in batches of whole
