@@ -223,8 +223,7 @@ pub fn build(mut partial: Partial, files: &[LogFile], policy: &Policy) -> Result
         frame::partner_table(cells, policy.min_tls, &mut rows)
     })?;
     let (days, by_partner) = timing::timed("polars day table", || days::day_tables(dated))?;
-    // What polars freed on its threads, before the rows are put in order.
-    crate::memory::release_free();
+    crate::memory::release_free(); // what polars freed on its threads
     let partner_days = partner_day_rows(&order.partners, by_partner);
     Ok(Report {
         policy: policy.clone(),
